@@ -1,0 +1,93 @@
+# roomservice: `make up` to run it, `make test` to test all of it.
+# Each target's `##` comment is its help line.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+COMPOSE := docker compose
+export COMPOSE_BAKE := false
+
+HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
+HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.env:
+	@scripts/init-env .env
+
+.PHONY: up
+up: .env ## Start the whole stack (first run writes .env with fresh secrets)
+	@scripts/check-env .env
+	$(COMPOSE) up -d --build --wait
+	@echo "roomservice is up at http://$(HTTP_BIND):$(HTTP_PORT)"
+
+.PHONY: dev
+dev: .env ## The same stack with source bind-mounted and reloaded on change
+	@scripts/check-env .env
+	$(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
+	@echo "roomservice (development) is up at http://$(HTTP_BIND):$(HTTP_PORT)"
+
+.PHONY: down
+down: ## Stop the stack (data volumes are kept)
+	$(COMPOSE) --profile loadtest down --remove-orphans
+
+.PHONY: logs
+logs: ## Follow every service's logs
+	$(COMPOSE) logs -f --tail=100
+
+.PHONY: ps
+ps: ## Show the stack's containers and their health
+	$(COMPOSE) ps -a
+
+.PHONY: clean
+clean: ## Stop the stack and delete its volumes, images and .venv (asks nothing)
+	$(COMPOSE) --profile loadtest down --volumes --remove-orphans --rmi local
+	rm -rf $(VENV) test-output
+
+$(VENV)/.installed: requirements-dev.txt services/*/requirements.txt lib/servicekit/pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt \
+		-r services/web/requirements.txt -r services/ws/requirements.txt -r services/db-api/requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e lib/servicekit
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Build the host-side .venv for linting and tests
+
+.PHONY: lock
+lock: ## Re-pin every service's requirements.txt from its requirements.in (in the image's Python)
+	docker run --rm -v "$(CURDIR):/src" -w /src python:3.13-slim-trixie sh -c '\
+		pip install --quiet pip-tools==7.5.2 && \
+		for s in web ws db-api; do \
+			pip-compile --quiet --strip-extras --no-header --allow-unsafe \
+				-o services/$$s/requirements.txt services/$$s/requirements.in; \
+		done'
+
+.PHONY: lint
+lint: venv ## ruff (check + format), shellcheck, hadolint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/shellcheck .ci/run $$(grep -l "^#!/usr/bin/env bash" scripts/*)
+	$(VENV)/bin/hadolint services/*/Dockerfile deploy/*/Dockerfile loadtest/Dockerfile
+
+.PHONY: fmt
+fmt: venv ## Format the Python code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: test-unit
+test-unit: venv ## Fast unit tests of every service (no Docker)
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests
+
+.PHONY: test-stack
+test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
+	scripts/test-stack.sh
+
+.PHONY: test
+test: lint test-unit test-stack ## Everything CI runs: lint, unit, integration, e2e, browser, load smoke

@@ -1,0 +1,22 @@
+"""Gunicorn settings every service shares; each service's ``gunicorn.conf.py``
+imports these and sets only what differs (worker class and counts)."""
+
+from __future__ import annotations
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Nginx is the only client; it sends X-Forwarded-*, which ProxyFix trusts for one hop.
+forwarded_allow_ips = "*"
+# Heartbeat files in memory: the root filesystem is read-only in compose.
+worker_tmp_dir = "/dev/shm"
+# gunicorn 27's control socket defaults to a path shared by every server.
+control_socket_disable = True
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Longer than Nginx's upstream keepalive_timeout, so gunicorn never closes first.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logger_class = "servicekit.gunicorn_logging.JsonLogger"

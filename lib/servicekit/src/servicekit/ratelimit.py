@@ -1,0 +1,57 @@
+"""Rate limits on writes, with their state in Redis so they hold across replicas.
+
+Flask-Limiter does the counting and the ``Retry-After`` header. Limits that
+web's forms and db-api's JSON routes must share (login, register) use a
+shared scope, so an attacker gains nothing by switching between them.
+Limit values are read from the config at request time, so tests and load
+runs change them through the environment.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_ratelimit(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS",
+        {"socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"], "socket_connect_timeout": app.config["REDIS_SOCKET_TIMEOUT"]},
+    )
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "ratelimit")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: let writes through rather than refuse everyone; sessions
+    # (also in Redis) already answer 503 then.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter.init_app(app)
+
+
+def account_key() -> str:
+    """The account a login or register attempt names (JSON body or form)."""
+    payload = request.get_json(silent=True) if request.is_json else request.form
+    username = payload.get("username") if isinstance(payload, dict) or hasattr(payload, "get") else None
+    if not isinstance(username, str):
+        username = ""
+    return "account:" + username.strip().lower()[:64]
+
+
+def _limit(setting: str):
+    return lambda: current_app.config[setting]
+
+
+def limit_login(view):
+    view = limiter.shared_limit(_limit("RATELIMIT_LOGIN"), scope="login-address")(view)
+    return limiter.shared_limit(_limit("RATELIMIT_LOGIN"), scope="login-account", key_func=account_key)(view)
+
+
+def limit_register(view):
+    return limiter.shared_limit(_limit("RATELIMIT_REGISTER"), scope="register-address")(view)
+
+
+def limit_messages(view):
+    return limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address")(view)

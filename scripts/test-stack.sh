@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Start a throwaway copy of the whole stack (own project name, own port, own
+# volumes), run the integration, end-to-end, browser and load-smoke tests
+# against it, and remove it again, also when a test fails.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export COMPOSE_PROJECT_NAME=${TEST_PROJECT:-roomservice-test}
+export HTTP_PORT=${TEST_HTTP_PORT:-18080}
+export TEST_REDIS_PORT=${TEST_REDIS_PORT:-16379}
+export TEST_DB_PORT=${TEST_DB_PORT:-13306}
+export COMPOSE_BAKE=false
+env_file=test-output/test.env
+compose=(docker compose --env-file "$env_file" -f docker-compose.yml -f deploy/test/compose.test.yaml)
+
+mkdir -p test-output
+rm -f "$env_file"
+scripts/init-env "$env_file" >/dev/null
+# Load runs and the e2e suite send many requests from one address: raise the
+# limits there; the integration tests prove each limit at a low setting.
+cat >>"$env_file" <<VARS
+HTTP_PORT=$HTTP_PORT
+RATELIMIT_LOGIN=10000/minute
+RATELIMIT_REGISTER=10000/minute
+RATELIMIT_MESSAGES=100000/minute
+WS_RATE_PER_SECOND=1000
+WS_RATE_BURST=2000
+VARS
+
+cleanup() {
+    status=$?
+    if [ "$status" -ne 0 ]; then
+        "${compose[@]}" ps -a || true
+        "${compose[@]}" logs --tail=60 >test-output/stack.log 2>&1 || true
+        echo "test-stack: failed; the last logs are in test-output/stack.log" >&2
+    fi
+    if [ -z "${KEEP_STACK:-}" ]; then
+        "${compose[@]}" --profile loadtest down --volumes --remove-orphans >/dev/null 2>&1 || true
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+
+echo "test-stack: starting $COMPOSE_PROJECT_NAME on 127.0.0.1:$HTTP_PORT"
+started=$SECONDS
+"${compose[@]}" up -d --build --wait --quiet-pull 2>&1 | tail -n 3
+echo "test-stack: healthy after $((SECONDS - started)) s"
+
+set -a
+# shellcheck source=/dev/null
+. "$env_file"
+set +a
+export BASE_URL="http://127.0.0.1:$HTTP_PORT"
+export TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
+export TEST_DB_HOST=127.0.0.1
+export TEST_DB_PORT
+export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
+export COMPOSE_FILES="docker-compose.yml:deploy/test/compose.test.yaml"
+
+for step in ${TEST_STACK_STEPS:-}; do
+    "scripts/test-$step.sh"
+done
+
+.venv/bin/python -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} \
+    services/*/tests/integration tests/e2e

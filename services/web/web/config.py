@@ -1,0 +1,11 @@
+"""web's own settings; shared ones come from :mod:`servicekit.config`."""
+
+from servicekit.config import env_int
+
+
+class WebConfig:
+    def __init__(self, environ):
+        super().__init__(environ)
+        # The whole upload request; Nginx's client_max_body_size agrees.
+        self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        self.WTF_CSRF_TIME_LIMIT = None
