@@ -9,6 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 COMPOSE := docker compose
 export COMPOSE_BAKE := false
+UV_VERSION := 0.13.9
 
 HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
 HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
@@ -61,12 +62,12 @@ $(VENV)/.installed: requirements-dev.txt services/*/requirements.txt lib/service
 venv: $(VENV)/.installed ## Build the host-side .venv for linting and tests
 
 .PHONY: lock
-lock: ## Re-pin every service's requirements.txt from its requirements.in (in the image's Python)
+lock: ## Re-pin every service's requirements.txt from its requirements.in (valid on Python 3.10-3.13)
 	docker run --rm -v "$(CURDIR):/src" -w /src python:3.13-slim-trixie sh -c '\
-		pip install --quiet pip-tools==7.5.2 && \
+		pip install --quiet uv==$(UV_VERSION) && \
 		for s in web ws db-api; do \
-			pip-compile --quiet --strip-extras --no-header --allow-unsafe \
-				-o services/$$s/requirements.txt services/$$s/requirements.in; \
+			uv pip compile --quiet --universal --python-version 3.10 --no-header \
+				-o services/$$s/requirements.txt services/$$s/requirements.in || exit 1; \
 		done'
 
 .PHONY: lint
