@@ -11,8 +11,9 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"
-DEFAULT_SERVICE_TOKEN = "dev-insecure-service-token"
+# Placeholders for development; ProductionConfig refuses them.
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105
+DEFAULT_SERVICE_TOKEN = "dev-insecure-service-token"  # noqa: S105
 MIN_SECRET_LENGTH = 32
 
 
@@ -122,9 +123,7 @@ class ProductionConfig(Config):
                 )
 
 
-CONFIGS = {
-    cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)
-}
+CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}
 
 
 def config_for(service_mixin: type, environ: Mapping[str, str] = os.environ) -> Config:
@@ -133,9 +132,7 @@ def config_for(service_mixin: type, environ: Mapping[str, str] = os.environ) -> 
     try:
         base = CONFIGS[app_env]
     except KeyError:
-        raise ConfigError(
-            f"APP_ENV must be one of {', '.join(CONFIGS)}, not {app_env!r}"
-        ) from None
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {app_env!r}") from None
     cls = type(f"{base.__name__}With{service_mixin.__name__}", (service_mixin, base), {})
     config = cls(environ)
     config.check()

@@ -9,7 +9,7 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Nginx is the only client; it sends X-Forwarded-*, which ProxyFix trusts for one hop.
 forwarded_allow_ips = "*"
 # Heartbeat files in memory: the root filesystem is read-only in compose.
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - private to the container
 # gunicorn 27's control socket defaults to a path shared by every server.
 control_socket_disable = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

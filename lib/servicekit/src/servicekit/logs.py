@@ -17,6 +17,7 @@ from servicekit.logformat import configure_logging
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
+
 def bind_request_context() -> None:
     """before_request: every log line of this request carries its id."""
     structlog.contextvars.clear_contextvars()

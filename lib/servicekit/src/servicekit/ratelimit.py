@@ -18,9 +18,9 @@ limiter = Limiter(key_func=get_remote_address)
 
 def init_ratelimit(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    timeout = app.config["REDIS_SOCKET_TIMEOUT"]
     app.config.setdefault(
-        "RATELIMIT_STORAGE_OPTIONS",
-        {"socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"], "socket_connect_timeout": app.config["REDIS_SOCKET_TIMEOUT"]},
+        "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     )
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "ratelimit")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
@@ -44,14 +44,20 @@ def _limit(setting: str):
     return lambda: current_app.config[setting]
 
 
+# Only attempts count: showing web's login or register form (GET) is free.
+WRITES = ["POST"]
+
+
 def limit_login(view):
-    view = limiter.shared_limit(_limit("RATELIMIT_LOGIN"), scope="login-address")(view)
-    return limiter.shared_limit(_limit("RATELIMIT_LOGIN"), scope="login-account", key_func=account_key)(view)
+    view = limiter.shared_limit(_limit("RATELIMIT_LOGIN"), scope="login-address", methods=WRITES)(view)
+    return limiter.shared_limit(
+        _limit("RATELIMIT_LOGIN"), scope="login-account", key_func=account_key, methods=WRITES
+    )(view)
 
 
 def limit_register(view):
-    return limiter.shared_limit(_limit("RATELIMIT_REGISTER"), scope="register-address")(view)
+    return limiter.shared_limit(_limit("RATELIMIT_REGISTER"), scope="register-address", methods=WRITES)(view)
 
 
 def limit_messages(view):
-    return limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address")(view)
+    return limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address", methods=WRITES)(view)

@@ -35,9 +35,7 @@ class SharedSessionInterface(RedisSessionInterface):
         self.sessionless_paths = sessionless_paths
 
     def _blank(self):
-        return self.session_class(
-            sid=self._generate_sid(self.sid_length), permanent=self.permanent
-        )
+        return self.session_class(sid=self._generate_sid(self.sid_length), permanent=self.permanent)
 
     def open_session(self, app, request):
         if request.path in self.sessionless_paths:
@@ -53,6 +51,10 @@ class SharedSessionInterface(RedisSessionInterface):
 
     def save_session(self, app, session, response):
         if getattr(session, "exempt", False) or getattr(session, "unavailable", False):
+            return
+        if not session and self.get_cookie_name(app) not in request.cookies:
+            # Nothing was stored and there is no cookie to clear (e.g. a flash
+            # shown on the page that set it): skip the pointless Redis DELETE.
             return
         super().save_session(app, session, response)
 

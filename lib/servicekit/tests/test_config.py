@@ -1,0 +1,46 @@
+import pytest
+
+from servicekit.config import DEFAULT_SECRET_KEY, ConfigError, config_for
+
+
+class Mixin:
+    def __init__(self, environ):
+        super().__init__(environ)
+        self.EXTRA = environ.get("EXTRA", "x")
+
+
+def test_each_app_env_picks_its_class():
+    assert config_for(Mixin, {"APP_ENV": "development"}).DEBUG is True
+    assert config_for(Mixin, {"APP_ENV": "testing"}).TESTING is True
+    assert config_for(Mixin, {"APP_ENV": "testing", "EXTRA": "y"}).EXTRA == "y"
+
+
+def test_unknown_app_env_is_named():
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        config_for(Mixin, {"APP_ENV": "staging"})
+
+
+@pytest.mark.parametrize("secret", [None, DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_default_or_short_secret_key(secret):
+    environ = {"APP_ENV": "production", "SERVICE_TOKEN": "t" * 40}
+    if secret is not None:
+        environ["SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        config_for(Mixin, environ)
+
+
+def test_production_refuses_default_service_token():
+    with pytest.raises(ConfigError, match="SERVICE_TOKEN"):
+        config_for(Mixin, {"APP_ENV": "production", "SECRET_KEY": "s" * 40})
+
+
+def test_production_accepts_real_secrets():
+    config = config_for(Mixin, {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "SERVICE_TOKEN": "t" * 40})
+    assert config.SESSION_REFRESH_EACH_REQUEST is False
+    assert config.SESSION_COOKIE_HTTPONLY is True
+    assert config.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_bad_numbers_name_the_setting():
+    with pytest.raises(ConfigError, match="HTTP_PORT"):
+        config_for(Mixin, {"APP_ENV": "testing", "HTTP_PORT": "eighty"})
