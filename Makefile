@@ -68,7 +68,9 @@ lock: ## Re-pin every service's requirements.txt from its requirements.in (valid
 		for s in web ws db-api; do \
 			uv pip compile --quiet --universal --python-version 3.10 --no-header \
 				-o services/$$s/requirements.txt services/$$s/requirements.in || exit 1; \
-		done'
+		done && \
+		uv pip compile --quiet --python-version 3.13 --no-header \
+			-o loadtest/requirements.txt loadtest/requirements.in'
 
 .PHONY: lint
 lint: venv ## ruff (check + format), shellcheck, hadolint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.debug import DebuggedApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicekit.config import config_for
@@ -32,6 +33,9 @@ def init_service(
         app.config.update(overrides)
     # Exactly one proxy (Nginx) sits in front: trust one hop of X-Forwarded-*.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+    if app.debug:
+        # Tracebacks in the browser, in development only (never evalex).
+        app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
     init_logging(app, service)
     redis_client = init_redis(app)
     init_sessions(app, redis_client, health_paths(path_prefix))

@@ -69,6 +69,8 @@ def register_error_handlers(app: Flask, render: Render) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if app.debug:
+            raise exc  # development only: Werkzeug's debugger page shows it
         log.error("unhandled_error", exc_info=exc)
         return render(500, "internal_error", GENERIC_500)
 
