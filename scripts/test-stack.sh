@@ -61,5 +61,6 @@ for step in ${TEST_STACK_STEPS:-}; do
     "scripts/test-$step.sh"
 done
 
-.venv/bin/python -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} \
+read -ra extra_args <<<"${PYTEST_ARGS:-}"
+.venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" \
     services/*/tests/integration tests/e2e
