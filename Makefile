@@ -10,6 +10,9 @@ PY := $(VENV)/bin/python
 COMPOSE := docker compose
 export COMPOSE_BAKE := false
 UV_VERSION := 0.13.9
+# Nginx resolves its upstreams when it (re)loads: after containers were
+# recreated (new IPs), reload it gracefully so it never proxies to stale ones.
+RELOAD_NGINX := $(COMPOSE) exec -T nginx nginx -s reload 2>/dev/null
 
 HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
 HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
@@ -25,12 +28,14 @@ help: ## List the targets
 up: .env ## Start the whole stack (first run writes .env with fresh secrets)
 	@scripts/check-env .env
 	$(COMPOSE) up -d --build --wait
+	@$(RELOAD_NGINX)
 	@echo "roomservice is up at http://$(HTTP_BIND):$(HTTP_PORT)"
 
 .PHONY: dev
 dev: .env ## The same stack with source bind-mounted and reloaded on change
 	@scripts/check-env .env
 	$(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
+	@$(RELOAD_NGINX)
 	@echo "roomservice (development) is up at http://$(HTTP_BIND):$(HTTP_PORT)"
 
 .PHONY: down

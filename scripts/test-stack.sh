@@ -11,7 +11,10 @@ export TEST_REDIS_PORT=${TEST_REDIS_PORT:-16379}
 export TEST_DB_PORT=${TEST_DB_PORT:-13306}
 export COMPOSE_BAKE=false
 env_file=test-output/test.env
-compose=(docker compose --env-file "$env_file" -f docker-compose.yml -f deploy/test/compose.test.yaml)
+# Exported, so the step scripts' plain `docker compose` means this stack too.
+export COMPOSE_FILE=docker-compose.yml:deploy/test/compose.test.yaml
+export COMPOSE_ENV_FILES=$env_file
+compose=(docker compose)
 
 mkdir -p test-output
 rm -f "$env_file"
@@ -44,6 +47,7 @@ trap cleanup EXIT
 echo "test-stack: starting $COMPOSE_PROJECT_NAME on 127.0.0.1:$HTTP_PORT"
 started=$SECONDS
 "${compose[@]}" up -d --build --wait --quiet-pull 2>&1 | tail -n 3
+"${compose[@]}" exec -T nginx nginx -s reload 2>/dev/null
 echo "test-stack: healthy after $((SECONDS - started)) s"
 
 set -a
@@ -55,9 +59,8 @@ export TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
 export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
-export COMPOSE_FILES="docker-compose.yml:deploy/test/compose.test.yaml"
 
-for step in ${TEST_STACK_STEPS:-}; do
+for step in ${TEST_STACK_STEPS:-loadtest}; do
     "scripts/test-$step.sh"
 done
 
