@@ -10,6 +10,7 @@ import os
 from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these names
     accesslog,
     bind,
+    child_exit,
     control_socket_disable,
     errorlog,
     forwarded_allow_ips,
@@ -17,6 +18,7 @@ from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these name
     keepalive,
     logger_class,
     loglevel,
+    on_starting,
     timeout,
     worker_tmp_dir,
 )

@@ -9,6 +9,7 @@ import os
 from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these names
     accesslog,
     bind,
+    child_exit,
     control_socket_disable,
     errorlog,
     forwarded_allow_ips,
@@ -16,11 +17,12 @@ from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these name
     keepalive,
     logger_class,
     loglevel,
+    on_starting,
     timeout,
     worker_tmp_dir,
 )
 
-worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+worker_class = "ws.transport.RoomServiceWorker"
 workers = 1
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "4000"))
 # Long-lived sockets: never recycle a worker by request count.

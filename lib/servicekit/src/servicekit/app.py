@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from servicekit.config import config_for
 from servicekit.health import Check, health_blueprint, health_paths
 from servicekit.logs import init_logging
+from servicekit.metrics import init_metrics
 from servicekit.redis_client import check_redis, init_redis
 from servicekit.sessions import init_sessions
 
@@ -37,6 +38,7 @@ def init_service(
         # Tracebacks in the browser, in development only (never evalex).
         app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
     init_logging(app, service)
+    init_metrics(app, service)
     redis_client = init_redis(app)
     init_sessions(app, redis_client, health_paths(path_prefix))
     all_checks = {"redis": check_redis, **(checks or {})}

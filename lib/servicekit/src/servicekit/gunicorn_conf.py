@@ -4,6 +4,12 @@ imports these and sets only what differs (worker class and counts)."""
 from __future__ import annotations
 
 import os
+import shutil
+
+from prometheus_client import multiprocess
+
+# Workers write metrics here; /metrics aggregates them (servicekit.metrics).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/prometheus-metrics")  # noqa: S108 - tmpfs
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Nginx is the only client; it sends X-Forwarded-*, which ProxyFix trusts for one hop.
@@ -20,3 +26,15 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logger_class = "servicekit.gunicorn_logging.JsonLogger"
+
+
+def on_starting(server):
+    """Start every server with an empty metrics directory (stale files lie)."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the aggregate."""
+    multiprocess.mark_process_dead(worker.pid)

@@ -31,6 +31,8 @@ class JsonLogger(glogging.Logger):
             request_id=environ.get("HTTP_X_REQUEST_ID", "-"),
             method=environ.get("REQUEST_METHOD"),
             path=environ.get("PATH_INFO"),
+            route=environ.get("roomservice.route"),
+            user_id=environ.get("roomservice.user_id"),
             status=int(status) if str(status).isdigit() else status,
             duration_ms=round(request_time.total_seconds() * 1000, 2),
             bytes=getattr(resp, "sent", None),
