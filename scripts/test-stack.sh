@@ -38,7 +38,7 @@ cleanup() {
         echo "test-stack: failed; the last logs are in test-output/stack.log" >&2
     fi
     if [ -z "${KEEP_STACK:-}" ]; then
-        "${compose[@]}" --profile loadtest down --volumes --remove-orphans >/dev/null 2>&1 || true
+        "${compose[@]}" --profile loadtest --profile observability down --volumes --remove-orphans >/dev/null 2>&1 || true
     fi
     exit "$status"
 }
@@ -46,7 +46,7 @@ trap cleanup EXIT
 
 echo "test-stack: starting $COMPOSE_PROJECT_NAME on 127.0.0.1:$HTTP_PORT"
 started=$SECONDS
-"${compose[@]}" up -d --build --wait --quiet-pull 2>&1 | tail -n 3
+"${compose[@]}" --profile observability up -d --build --wait 2>&1 | tail -n 3
 "${compose[@]}" exec -T nginx nginx -s reload 2>/dev/null
 echo "test-stack: healthy after $((SECONDS - started)) s"
 
