@@ -97,5 +97,9 @@ test-unit: venv ## Fast unit tests of every service (no Docker)
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
 	scripts/test-stack.sh
 
+.PHONY: loadtest
+loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=60s); reports in loadtest/reports/
+	scripts/loadtest.sh
+
 .PHONY: test
 test: lint test-unit test-stack ## Everything CI runs: lint, unit, integration, e2e, browser, load smoke

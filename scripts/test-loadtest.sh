@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
-# Load smoke gate: a short headless Locust run through Nginx against the
-# stack of the calling script. It fails on any failed request only; latency
-# is for benchmarks, not for pass/fail.
+# `make test` smoke gate: a short mixed Locust run through Nginx against the
+# test stack, judged on failures only (latency is for benchmarks).
 set -euo pipefail
-duration=${SMOKE_DURATION:-20s}
-echo "test-loadtest: ${duration} headless Locust run through Nginx"
-docker compose --profile loadtest build --quiet locust
-docker compose --profile loadtest run --rm --no-deps -T locust \
-    --headless --users "${SMOKE_USERS:-10}" --spawn-rate "${SMOKE_USERS:-10}" \
-    --run-time "$duration" --host http://nginx:8080 \
-    --only-summary --exit-code-on-error 1 2>&1 | tail -n 25
+cd "$(dirname "$0")/.."
+USERS=${SMOKE_USERS:-12} SPAWN_RATE=${SMOKE_USERS:-12} DURATION=${SMOKE_DURATION:-20s} \
+    LOCUST_CHECK_LATENCY=0 KEEP_LIMITS=1 SUMMARY_LINES=25 scripts/loadtest.sh

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Headless Locust run through Nginx against the running stack.
+#   USERS, SPAWN_RATE, DURATION   the load (default: 30 users, 5/s, 60s)
+#   LOCUST_CHECK_LATENCY=0        judge failures only (the `make test` smoke gate)
+# Reports (HTML + CSV) land in loadtest/reports/<timestamp>/. Exit code 1 when
+# a threshold fails (see loadtest/locustfile.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+users=${USERS:-30}
+spawn_rate=${SPAWN_RATE:-5}
+duration=${DURATION:-60s}
+report_dir="loadtest/reports/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$report_dir"
+
+if [ -z "${KEEP_LIMITS:-}" ]; then
+    # Thousands of requests from one address: raise the write limits for the
+    # run (the stack keeps them until the next `make up`).
+    echo "loadtest: raising rate limits for the run"
+    RATELIMIT_LOGIN=100000/minute RATELIMIT_REGISTER=100000/minute \
+        RATELIMIT_MESSAGES=1000000/minute WS_RATE_PER_SECOND=1000 WS_RATE_BURST=2000 \
+        docker compose up -d --wait --quiet-pull web ws db-api >/dev/null 2>&1
+    docker compose exec -T nginx nginx -s reload 2>/dev/null
+fi
+
+echo "loadtest: ${users} users, spawn rate ${spawn_rate}/s, ${duration}; reports in ${report_dir}"
+docker compose --profile loadtest build --quiet locust
+docker compose --profile loadtest run --rm --no-deps -T \
+    --user "$(id -u):$(id -g)" -v "$PWD/$report_dir:/reports" \
+    -e LOCUST_CHECK_LATENCY="${LOCUST_CHECK_LATENCY:-1}" \
+    locust --headless --users "$users" --spawn-rate "$spawn_rate" --run-time "$duration" \
+    --host http://nginx:8080 --only-summary \
+    --csv /reports/stats --html /reports/report.html 2>&1 | tail -n "${SUMMARY_LINES:-40}"
