@@ -97,6 +97,14 @@ test-unit: venv ## Fast unit tests of every service (no Docker)
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
 	scripts/test-stack.sh
 
+.PHONY: scale
+scale: ## Run WEB=n WS=n API=n replicas (unset keeps the count) and reload Nginx
+	WEB=$(WEB) WS=$(WS) API=$(API) scripts/scale.sh
+
+.PHONY: rollout
+rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
+	scripts/rollout.sh $(SERVICE)
+
 .PHONY: loadtest
 loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=60s); reports in loadtest/reports/
 	scripts/loadtest.sh
