@@ -14,6 +14,10 @@ UV_VERSION := 0.13.9
 # recreated (new IPs), reload it gracefully so it never proxies to stale ones.
 RELOAD_NGINX := $(COMPOSE) exec -T nginx nginx -s reload 2>/dev/null
 
+# TLS=1: HTTPS on HTTPS_PORT (default 8443), HTTP redirecting to it.
+TLS ?=
+UP_FILES := -f docker-compose.yml $(if $(filter 1,$(TLS)),-f deploy/tls/compose.tls.yaml)
+
 HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
 HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
 
@@ -25,11 +29,12 @@ help: ## List the targets
 	@scripts/init-env .env
 
 .PHONY: up
-up: .env ## Start the whole stack (first run writes .env with fresh secrets)
+up: .env ## Start the whole stack (first run writes .env with fresh secrets); TLS=1 for HTTPS
 	@scripts/check-env .env
-	$(COMPOSE) up -d --build --wait
+	$(if $(filter 1,$(TLS)),@scripts/make-cert)
+	$(COMPOSE) $(UP_FILES) up -d --build --wait
 	@$(RELOAD_NGINX)
-	@echo "roomservice is up at http://$(HTTP_BIND):$(HTTP_PORT)"
+	@echo "roomservice is up at $(if $(filter 1,$(TLS)),https://$(HTTP_BIND):$${HTTPS_PORT:-8443},http://$(HTTP_BIND):$(HTTP_PORT))"
 
 .PHONY: dev
 dev: .env ## The same stack with source bind-mounted and reloaded on change

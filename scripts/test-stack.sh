@@ -60,10 +60,10 @@ export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
 
-for step in ${TEST_STACK_STEPS:-loadtest}; do
+for step in ${TEST_STACK_STEPS:-tls loadtest}; do
     "scripts/test-$step.sh"
 done
 
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-.venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" \
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" \
     services/*/tests/integration tests/e2e

@@ -7,7 +7,7 @@ COOKIE = "session"
 
 
 def ws_url(base_url: str) -> str:
-    return base_url.replace("http://", "ws://", 1) + "/ws/rooms/"
+    return base_url.replace("http", "ws", 1) + "/ws/rooms/"
 
 
 def open_ws(base_url: str, slug: str, cookie: str | None):

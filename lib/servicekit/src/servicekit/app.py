@@ -33,7 +33,7 @@ def init_service(
     if overrides:
         app.config.update(overrides)
     # Exactly one proxy (Nginx) sits in front: trust one hop of X-Forwarded-*.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     if app.debug:
         # Tracebacks in the browser, in development only (never evalex).
         app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
