@@ -89,6 +89,12 @@ lint: venv ## ruff (check + format), shellcheck, hadolint
 	$(VENV)/bin/shellcheck .ci/run $$(grep -l "^#!/usr/bin/env bash" scripts/*)
 	$(VENV)/bin/hadolint services/*/Dockerfile deploy/*/Dockerfile loadtest/Dockerfile
 
+.PHONY: audit
+audit: venv ## Check every pinned dependency for known vulnerabilities (pip-audit, needs PyPI's JSON API)
+	for req in services/*/requirements.txt loadtest/requirements.txt; do \
+		echo "audit: $$req"; $(VENV)/bin/pip-audit --disable-pip --no-deps --progress-spinner off -r $$req; \
+	done
+
 .PHONY: fmt
 fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff format .
