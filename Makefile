@@ -102,7 +102,7 @@ fmt: venv ## Format the Python code with ruff
 
 .PHONY: test-unit
 test-unit: venv ## Fast unit tests of every service (no Docker)
-	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack

@@ -44,3 +44,16 @@ def test_production_accepts_real_secrets():
 def test_bad_numbers_name_the_setting():
     with pytest.raises(ConfigError, match="HTTP_PORT"):
         config_for(Mixin, {"APP_ENV": "testing", "HTTP_PORT": "eighty"})
+
+
+def test_secrets_can_come_from_files(tmp_path):
+    secret = tmp_path / "secret_key"
+    secret.write_text("f" * 40 + "\n")
+    environ = {"APP_ENV": "production", "SECRET_KEY_FILE": str(secret), "SERVICE_TOKEN": "t" * 40}
+    assert config_for(Mixin, environ).SECRET_KEY == "f" * 40
+
+
+def test_unreadable_secret_file_is_named(tmp_path):
+    environ = {"APP_ENV": "testing", "SECRET_KEY_FILE": str(tmp_path / "missing")}
+    with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
+        config_for(Mixin, environ)

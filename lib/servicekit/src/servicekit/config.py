@@ -57,6 +57,19 @@ def env_str(environ: Mapping[str, str], name: str, default: str) -> str:
     return default if value is None or value == "" else value
 
 
+def env_secret(environ: Mapping[str, str], name: str, default: str) -> str:
+    """A secret from ``NAME``, or from the file ``NAME_FILE`` names (Docker
+    and Kubernetes secrets are mounted as files)."""
+    path = environ.get(f"{name}_FILE")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
+    return env_str(environ, name, default)
+
+
 class Config:
     """Settings shared by every service. Subclasses pick the environment."""
 
@@ -65,8 +78,8 @@ class Config:
     TESTING = False
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        self.SECRET_KEY = env_str(environ, "SECRET_KEY", DEFAULT_SECRET_KEY)
-        self.SERVICE_TOKEN = env_str(environ, "SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN)
+        self.SECRET_KEY = env_secret(environ, "SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SERVICE_TOKEN = env_secret(environ, "SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN)
         self.REDIS_URL = env_str(environ, "REDIS_URL", "redis://redis:6379/0")
         # Redis calls fail fast: a dead Redis answers 503 in well under a second.
         self.REDIS_SOCKET_TIMEOUT = env_float(environ, "REDIS_SOCKET_TIMEOUT", 0.5)

@@ -9,7 +9,7 @@ runs change them through the environment.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -59,5 +59,14 @@ def limit_register(view):
     return limiter.shared_limit(_limit("RATELIMIT_REGISTER"), scope="register-address", methods=WRITES)(view)
 
 
+def session_account_key() -> str:
+    """The logged-in account of the shared session; anonymous writers count by address."""
+    user_id = session.get("user_id")
+    return f"user:{user_id}" if user_id is not None else "address:" + get_remote_address()
+
+
 def limit_messages(view):
-    return limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address", methods=WRITES)(view)
+    view = limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address", methods=WRITES)(view)
+    return limiter.shared_limit(
+        _limit("RATELIMIT_MESSAGES"), scope="messages-account", key_func=session_account_key, methods=WRITES
+    )(view)
