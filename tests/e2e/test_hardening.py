@@ -5,7 +5,7 @@ import os
 import subprocess
 
 import pytest
-from compose import compose
+from e2e.stack import compose
 
 # Images that must run as root to start (none today); everything else is non-root.
 ROOT_ALLOWED: set[str] = set()

@@ -5,7 +5,7 @@ import secrets
 import time
 
 import requests
-from compose import compose, exec_in, prometheus_api
+from e2e.stack import compose, exec_in, prometheus_api
 
 
 def test_one_request_id_is_in_nginx_web_and_db_api_logs(base_url, logged_in):

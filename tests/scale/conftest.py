@@ -6,28 +6,10 @@ run last, after the end-to-end suite, in the same stack.
 
 import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-
-def run_script(name: str, *args: str, env: dict | None = None, timeout: float = 300) -> str:
-    result = subprocess.run(
-        [str(ROOT / "scripts" / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
+from e2e.stack import run_script
 
 
 @pytest.fixture(scope="session")

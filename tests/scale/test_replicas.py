@@ -6,7 +6,7 @@ import threading
 import time
 
 import websocket
-from compose import compose
+from e2e.stack import compose
 
 
 def upstreams_for(request_ids: set[str]) -> set[str]:

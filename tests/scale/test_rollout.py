@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 import websocket
-from conftest import run_script
+from e2e.stack import run_script
 
 RETRYABLE = {502, 503}
 
