@@ -67,4 +67,4 @@ done
 
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" \
-    services/*/tests/integration tests/e2e
+    services/*/tests/integration tests/e2e tests/faults tests/scale

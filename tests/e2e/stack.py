@@ -6,8 +6,12 @@ COMPOSE_ENV_FILES, so a plain ``docker compose`` here means that stack.
 
 import json
 import os
+import secrets
 import subprocess
+import time
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,3 +45,41 @@ def run_script(name: str, *args: str, env: dict | None = None, timeout: float = 
     )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
+
+
+def container_ids(service: str) -> list[str]:
+    return compose("ps", "-q", service).split()
+
+
+def inspect(container: str, template: str) -> str:
+    return subprocess.run(
+        ["docker", "inspect", "-f", template, container], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def wait_healthy(service: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ids = container_ids(service)
+        if ids and all(inspect(c, "{{.State.Health.Status}}") == "healthy" for c in ids):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{service} not healthy within {timeout} s")
+
+
+def register_and_login(base_url: str, credentials: dict) -> requests.Session:
+    """A new account's HTTP session, logged in through the JSON API."""
+    client = requests.Session()
+    registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
+    assert registered.status_code == 201, registered.text
+    logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5)
+    assert logged_in.status_code == 200, logged_in.text
+    return client
+
+
+def new_room(base_url: str, client: requests.Session) -> str:
+    response = client.post(
+        f"{base_url}/api/v1/rooms", json={"name": f"Room {secrets.token_hex(4)}"}, timeout=5
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["slug"]

@@ -1,10 +1,11 @@
-"""End-to-end tests: the whole stack through Nginx, as a client sees it."""
+"""Fixtures for the tests that run against a whole stack (e2e, faults, scale)."""
 
 import os
 import secrets
 
 import pytest
 import requests
+from e2e.stack import new_room, register_and_login
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,16 @@ def credentials() -> dict:
 @pytest.fixture
 def logged_in(base_url, credentials) -> requests.Session:
     """A registered user's HTTP session, logged in through the JSON API."""
-    client = requests.Session()
-    assert client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5).status_code == 201
-    assert client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5).status_code == 200
-    return client
+    return register_and_login(base_url, credentials)
+
+
+@pytest.fixture(scope="module")
+def user(base_url) -> requests.Session:
+    return register_and_login(
+        base_url, {"username": f"u_{secrets.token_hex(4)}", "password": "correct horse battery"}
+    )
+
+
+@pytest.fixture(scope="module")
+def room(user, base_url) -> str:
+    return new_room(base_url, user)

@@ -1,0 +1,121 @@
+"""A bounded load through Nginx that records what every client was told.
+
+Used by the fault and rollout tests: page and API GETs, message posts that
+retry like a careful client (same ``client_id``) until acknowledged, and
+WebSocket clients that reconnect and record how long they were away.
+"""
+
+import json
+import secrets
+import threading
+import time
+
+import requests
+import websocket
+
+
+class Load:
+    def __init__(self, base_url: str, client: requests.Session, room: str, *, sockets: int = 2):
+        self.base_url, self.client, self.room = base_url, client, room
+        self.stop = threading.Event()
+        self.gets: list[int | str] = []
+        self.acknowledged: dict[str, int] = {}
+        self.post_answers: list[int | str] = []
+        self.ws_events: list[str] = []
+        self.ws_gaps: list[float] = []
+        self.threads = [threading.Thread(target=self.get_loop, args=(p,)) for p in self.get_paths()]
+        self.threads.append(threading.Thread(target=self.post_loop))
+        self.threads += [threading.Thread(target=self.ws_loop) for _ in range(sockets)]
+
+    def get_paths(self) -> list[str]:
+        return ["/rooms", f"/api/v1/rooms/{self.room}/messages", "/health"]
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        session.cookies.update(self.client.cookies)
+        return session
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        time.sleep(1)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(2)
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(20)
+
+    def get_loop(self, path: str):
+        session, deadline = self.session(), time.monotonic() + 180
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                self.gets.append(
+                    session.get(self.base_url + path, timeout=10, allow_redirects=False).status_code
+                )
+            except requests.RequestException as exc:
+                self.gets.append(type(exc).__name__)
+            time.sleep(0.05)
+
+    def post_loop(self):
+        """Post with a client_id and retry like a careful client until acknowledged."""
+        session, deadline = self.session(), time.monotonic() + 180
+        url = f"{self.base_url}/api/v1/rooms/{self.room}/messages"
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            client_id = secrets.token_hex(8)
+            for _attempt in range(100):
+                try:
+                    response = session.post(url, json={"body": "fault", "client_id": client_id}, timeout=10)
+                    self.post_answers.append(response.status_code)
+                except requests.RequestException as exc:
+                    self.post_answers.append(type(exc).__name__)
+                    time.sleep(0.3)
+                    continue
+                if response.status_code in (200, 201):
+                    self.acknowledged[client_id] = response.json()["id"]
+                    break
+                time.sleep(0.3)
+            time.sleep(0.1)
+
+    def ws_loop(self):
+        url = self.base_url.replace("http", "ws", 1) + f"/ws/rooms/{self.room}"
+        cookie = f"session={self.client.cookies.get('session')}"
+        deadline = time.monotonic() + 180
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                sock = websocket.create_connection(url, cookie=cookie, timeout=5)
+            except Exception as exc:
+                self.ws_events.append(f"connect failed: {type(exc).__name__}")
+                time.sleep(0.5)
+                continue
+            try:
+                while not self.stop.is_set():
+                    sock.send('{"type": "ping"}')
+                    while json.loads(sock.recv()).get("type") != "pong":
+                        pass
+                    time.sleep(0.3)
+            except Exception as exc:
+                self.ws_events.append(f"lost: {type(exc).__name__}")
+            finally:
+                sock.close()
+
+
+def stored_client_ids(base_url: str, client: requests.Session, room: str) -> list[str]:
+    ids, after = [], 0
+    while True:
+        page = client.get(
+            f"{base_url}/api/v1/rooms/{room}/messages?after={after}&limit=100", timeout=10
+        ).json()
+        ids += [message["client_id"] for message in page["items"]]
+        if page["next_after"] is None:
+            return ids
+        after = page["next_after"]
+
+
+def assert_nothing_lost(load: Load, base_url: str, client: requests.Session, room: str) -> None:
+    assert load.acknowledged, "no message was acknowledged during the fault"
+    stored = stored_client_ids(base_url, client, room)
+    missing = set(load.acknowledged) - set(stored)
+    assert not missing, f"{len(missing)} acknowledged messages are not stored"
+    assert len(stored) == len(set(stored)), "a message was stored twice"

@@ -1,0 +1,148 @@
+"""What the stack survives: crashes, database and Redis restarts, db-api down.
+
+Real faults (SIGKILL from the host, restarts, a stopped service) under a
+bounded load through Nginx; afterwards what clients were told is compared
+with what is stored. They reshape the stack, so they run after the
+end-to-end suite.
+
+The fault table in docs/security.md comes from these tests.
+"""
+
+import json
+import secrets
+import subprocess
+import time
+
+import pytest
+import requests
+import websocket
+from e2e.load import Load, assert_nothing_lost
+from e2e.stack import compose, container_ids, inspect, run_script, wait_healthy
+
+NOT_SERVER_BUGS = {200, 502, 503, 504}
+
+
+def failures(answers) -> list:
+    return [answer for answer in answers if answer != 200]
+
+
+def wait_ready(base_url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if all(
+                requests.get(base_url + p, timeout=3).status_code == 200
+                for p in ("/ready", "/api/ready", "/ws/ready")
+            ):
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise AssertionError("the stack did not become ready again")
+
+
+@pytest.fixture(scope="module")
+def two_replicas(base_url):
+    run_script("scale.sh", env={"WEB": "2", "WS": "2", "API": "2"})
+    return base_url
+
+
+@pytest.mark.parametrize("service", ["web", "db-api", "ws"])
+def test_a_crashed_replica_costs_only_its_in_flight_work(two_replicas, user, room, service):
+    victim = container_ids(service)[0]
+    restarts = int(inspect(victim, "{{.RestartCount}}"))
+    with Load(two_replicas, user, room) as load:
+        time.sleep(2)
+        pid = inspect(victim, "{{.State.Pid}}")
+        subprocess.run(["kill", "-KILL", pid], check=True)
+        time.sleep(3)
+        wait_healthy(service)
+        time.sleep(3)
+    assert int(inspect(victim, "{{.RestartCount}}")) == restarts + 1, (
+        "the replica did not come back by itself"
+    )
+    failed = failures(load.gets)
+    assert len(failed) <= 3, f"{len(failed)} GETs failed beyond the in-flight ones: {failed[:10]}"
+    assert set(load.post_answers) <= NOT_SERVER_BUGS | {"ConnectionError", "ReadTimeout"}
+    assert_nothing_lost(load, two_replicas, user, room)
+
+
+def test_mariadb_restart_is_503_then_heals_and_loses_nothing(two_replicas, user, room):
+    with Load(two_replicas, user, room) as load:
+        time.sleep(1)
+        compose("restart", "mysql", timeout=120)
+        wait_healthy("mysql")
+        wait_ready(two_replicas)
+        time.sleep(2)
+    assert set(load.gets) <= NOT_SERVER_BUGS, f"unexpected answers: {set(load.gets)}"
+    assert 503 in load.post_answers or 503 in load.gets, "the outage was never seen"
+    assert_nothing_lost(load, two_replicas, user, room)
+    assert user.get(f"{two_replicas}/api/v1/rooms/{room}", timeout=5).status_code == 200
+
+
+def test_redis_restart_keeps_sessions_and_fan_out_resumes(two_replicas, user, room):
+    with Load(two_replicas, user, room) as load:
+        time.sleep(1)
+        compose("restart", "redis", timeout=120)
+        wait_healthy("redis")
+        wait_ready(two_replicas)
+        time.sleep(2)
+    assert set(load.gets) <= NOT_SERVER_BUGS, f"unexpected answers: {set(load.gets)}"
+    assert user.get(f"{two_replicas}/api/v1/me", timeout=5).status_code == 200, "the session did not survive"
+    assert_nothing_lost(load, two_replicas, user, room)
+
+    sock = websocket.create_connection(
+        two_replicas.replace("http", "ws", 1) + f"/ws/rooms/{room}",
+        cookie=f"session={user.cookies.get('session')}",
+        timeout=5,
+    )
+    try:
+        client_id = secrets.token_hex(6)
+        posted = user.post(
+            f"{two_replicas}/api/v1/rooms/{room}/messages",
+            json={"body": "after redis", "client_id": client_id},
+        )
+        assert posted.status_code == 201
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            frame = json.loads(sock.recv())
+            if frame.get("type") == "message" and frame.get("client_id") == client_id:
+                break
+        else:
+            raise AssertionError("fan-out did not resume after the Redis restart")
+    finally:
+        sock.close()
+
+
+def test_db_api_down_is_a_503_page_and_error_frames_then_recovers(two_replicas, user, room):
+    sock = websocket.create_connection(
+        two_replicas.replace("http", "ws", 1) + f"/ws/rooms/{room}",
+        cookie=f"session={user.cookies.get('session')}",
+        timeout=10,
+    )
+    compose("stop", "db-api", timeout=120)
+    try:
+        page = user.get(f"{two_replicas}/rooms", timeout=10)
+        assert page.status_code == 503
+        assert "text/html" in page.headers["Content-Type"]
+        assert "Traceback" not in page.text
+        api = user.get(f"{two_replicas}/api/v1/me", timeout=10)
+        assert api.status_code in (502, 503)
+        assert api.json()["error"]["code"] == "unavailable"
+        sock.send(
+            json.dumps({"type": "message", "body": "while db-api is down", "client_id": secrets.token_hex(6)})
+        )
+        frame = json.loads(sock.recv())
+        while frame.get("type") == "presence":
+            frame = json.loads(sock.recv())
+        assert frame["type"] == "error", frame
+        sock.send('{"type": "ping"}')
+        while json.loads(sock.recv()).get("type") != "pong":
+            pass
+    finally:
+        compose("start", "db-api", timeout=120)
+        sock.close()
+    wait_healthy("db-api")
+    wait_ready(two_replicas)
+    assert user.get(f"{two_replicas}/rooms", timeout=10).status_code == 200
+    assert user.get(f"{two_replicas}/api/v1/me", timeout=10).status_code == 200
