@@ -1,26 +1,34 @@
 """db-api: the JSON API over MariaDB, behind Nginx at ``/api/``."""
 
-from flask import Flask, jsonify
+from flask import Flask
 
-from servicekit.app import init_service
-from servicekit.errors import register_error_handlers
-
+from dbapi import internal, public
 from dbapi.config import DbApiConfig
+from dbapi.db import check_db, init_db, pool_details
+from dbapi.errors import init_errors
+from servicekit.app import init_service
+from servicekit.ratelimit import init_ratelimit
 
 
-def render_error(status: int, code: str, message: str, fields: dict | None = None):
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    response = jsonify(error=error)
-    response.status_code = status
-    return response
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(internal.bp)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     init_service(
-        app, service="db-api", config_mixin=DbApiConfig, path_prefix="/api", overrides=overrides
+        app,
+        service="db-api",
+        config_mixin=DbApiConfig,
+        path_prefix="/api",
+        checks={"mysql": check_db},
+        ready_details=pool_details,
+        overrides=overrides,
     )
-    register_error_handlers(app, render_error)
+    init_db(app)
+    init_errors(app)  # before the limiter: its after_request hook must run last
+    init_ratelimit(app)
+    register_blueprints(app)
+    app.json.ensure_ascii = False  # UTF-8 out: emoji and CJK as themselves, not \u escapes
     return app

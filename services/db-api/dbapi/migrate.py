@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 from yoyo import get_backend, read_migrations
 
+from servicekit.config import env_secret
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def database_url(environ=os.environ) -> str:
     user = quote(environ.get("DB_USER", "roomservice"), safe="")
-    password = quote(environ.get("DB_PASSWORD", ""), safe="")
+    password = quote(env_secret(environ, "DB_PASSWORD", ""), safe="")
     host = environ.get("DB_HOST", "mysql")
     port = environ.get("DB_PORT", "3306")
     name = environ.get("DB_NAME", "roomservice")
@@ -32,7 +34,7 @@ def connect(url: str, attempts: int = 30):
     for attempt in range(1, attempts + 1):
         try:
             return get_backend(url)
-        except Exception as exc:  # noqa: BLE001 - the server may still be starting
+        except Exception as exc:
             if attempt == attempts:
                 raise
             print(f"migrate: database not ready ({exc}); retrying", file=sys.stderr)

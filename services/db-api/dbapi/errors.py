@@ -1,0 +1,86 @@
+"""db-api's error answers: always ``{"error": {"code", "message", "fields"?}}``.
+
+servicekit's handlers cover Werkzeug's own errors (404, 405, 413, 415, ...),
+Redis failures and anything unexpected; this module adds the JSON renderer,
+:class:`ApiError` for the views, and the database failures: MariaDB
+unreachable (PyMySQL reports it as a misleading ``InterfaceError(0, '')``) or
+the pool exhausted are a 503 with ``Retry-After: 1``, never a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from dbapi.db import DB_ERRORS, PoolTimeout, is_unavailable
+from servicekit.errors import GENERIC_500, error_code, register_error_handlers
+from servicekit.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class ApiError(Exception):
+    """An error a view answers on purpose, in the contract's shape."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None, code: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.code = code or error_code(status)
+        self.message = message
+        self.fields = fields
+
+
+class ValidationError(ApiError):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(422, "The request is not valid.", fields)
+
+
+def render_error(status: int, code: str, message: str, fields: dict | None = None):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = jsonify(error=error)
+    response.status_code = status
+    return response
+
+
+def unavailable(message: str):
+    response = render_error(503, "unavailable", message)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def retry_soon_when_unavailable(response):
+    """after_request: a 503 says ``Retry-After: 1``.
+
+    Flask-Limiter's header injection (also an after_request hook) raises any
+    ``Retry-After`` on a limited route to the end of the rate-limit window;
+    registered before the limiter, this hook runs after it and restores 1 s.
+    """
+    if response.status_code == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def init_errors(app: Flask) -> None:
+    """Register before :func:`servicekit.ratelimit.init_ratelimit` (see above)."""
+    register_error_handlers(app, render_error)
+    app.after_request(retry_soon_when_unavailable)
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return render_error(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(PoolTimeout)
+    def pool_timeout(exc: PoolTimeout):
+        log.warning("db_pool_timeout", error=str(exc))
+        return unavailable("The database is busy; try again shortly.")
+
+    for error_class in DB_ERRORS:
+
+        @app.errorhandler(error_class)
+        def db_error(exc):
+            if not is_unavailable(exc):
+                log.error("unhandled_error", exc_info=exc)
+                return render_error(500, "internal_error", GENERIC_500)
+            log.warning("db_unavailable", error=repr(exc))
+            return unavailable("The database is unavailable; try again shortly.")

@@ -1,0 +1,206 @@
+"""Request validation: tiny explicit validators instead of pydantic.
+
+Why not pydantic: the contract's rules are mostly ones pydantic does not have
+(Unicode-whitespace trimming before counting code points, NUL and lone
+surrogates refused, its exact precedence of 415/400/422, bodies that must be
+objects) and would each need a custom validator anyway; its error messages
+would need rewriting into the contract's ``fields`` map; and it would add a
+compiled dependency to every image. Each field here also describes itself as
+JSON Schema, so :mod:`dbapi.openapi` documents exactly what is enforced.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from dbapi.errors import ApiError, ValidationError
+
+MAX_ID = 2**63 - 1
+SLUG_MAX = 64
+
+
+class FieldError(ValueError):
+    """One field's problem; the message goes into ``fields``."""
+
+
+def check_text(value: str) -> None:
+    if "\x00" in value:
+        raise FieldError("must not contain NUL characters")
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
+        raise FieldError("must not contain lone surrogates")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string, optionally trimmed of Unicode whitespace, ``min``-``max`` code points."""
+
+    min: int
+    max: int
+    trim: bool = True
+    pattern: str | None = None
+    pattern_hint: str = ""
+    required: bool = True
+
+    def clean(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldError("must be a string")
+        check_text(value)
+        if self.trim:
+            value = value.strip()
+        if len(value) < self.min:
+            raise FieldError(
+                "must not be empty" if self.min == 1 else f"must be at least {self.min} characters"
+            )
+        if len(value) > self.max:
+            raise FieldError(f"must be at most {self.max} characters")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise FieldError(f"may contain only {self.pattern_hint}")
+        return value
+
+    def schema(self) -> dict:
+        schema: dict[str, Any] = {"type": "string", "minLength": self.min, "maxLength": self.max}
+        if self.pattern:
+            schema["pattern"] = f"^{self.pattern}$"
+        if not self.required:
+            schema["type"] = ["string", "null"]
+        return schema
+
+
+@dataclass(frozen=True)
+class Id:
+    """A positive integer id (JSON booleans are not integers here)."""
+
+    required: bool = True
+
+    def clean(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FieldError("must be an integer")
+        if not 1 <= value <= MAX_ID:
+            raise FieldError("must be a positive integer")
+        return value
+
+    def schema(self) -> dict:
+        return {"type": "integer", "minimum": 1}
+
+
+USERNAME = Text(3, 32, trim=False, pattern=r"[A-Za-z0-9_.-]+", pattern_hint="letters, digits, _ . -")
+PASSWORD = Text(8, 128, trim=False)
+ROOM_NAME = Text(1, 64)
+MESSAGE_BODY = Text(1, 2000)
+CLIENT_ID = Text(
+    1, 64, trim=False, pattern=r"[A-Za-z0-9_-]+", pattern_hint="letters, digits, _ -", required=False
+)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A JSON object's fields; unknown fields are ignored."""
+
+    name: str
+    fields: dict[str, Text | Id]
+
+    def validate(self, payload: dict) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for name, field in self.fields.items():
+            value = payload.get(name)
+            if value is None:
+                if field.required:
+                    errors[name] = "is required"
+                else:
+                    clean[name] = None
+                continue
+            try:
+                clean[name] = field.clean(value)
+            except FieldError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+        return clean
+
+    def json_schema(self) -> dict:
+        return {
+            "type": "object",
+            "properties": {name: field.schema() for name, field in self.fields.items()},
+            "required": [name for name, field in self.fields.items() if field.required],
+        }
+
+
+CREDENTIALS = Schema("Credentials", {"username": USERNAME, "password": PASSWORD})
+LOGIN = Schema("Login", {"username": Text(1, 128, trim=False), "password": Text(1, 1024, trim=False)})
+NEW_ROOM = Schema("NewRoom", {"name": ROOM_NAME})
+NEW_MESSAGE = Schema("NewMessage", {"body": MESSAGE_BODY, "client_id": CLIENT_ID})
+INTERNAL_NEW_ROOM = Schema("InternalNewRoom", {"name": ROOM_NAME, "user_id": Id()})
+INTERNAL_NEW_MESSAGE = Schema(
+    "InternalNewMessage", {"user_id": Id(), "body": MESSAGE_BODY, "client_id": CLIENT_ID}
+)
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON object, validated: 415, then 400, then 422."""
+    if not request.is_json:
+        raise ApiError(415, "Send the body as Content-Type: application/json.")
+    try:
+        payload = json.loads(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "The body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return schema.validate(payload)
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    before: int | None = None
+    after: int | None = None
+
+
+def _int_arg(args, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
+    raw = args.get(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"[0-9]{1,19}", raw) or not low <= int(raw) <= high:
+        errors[name] = f"must be an integer from {low} to {high}"
+        return None
+    return int(raw)
+
+
+def page_args(args, default_limit: int, allow_after: bool) -> Page:
+    """``limit`` 1-100 and ``before``/``after`` ids from the query string, else 422."""
+    errors: dict[str, str] = {}
+    limit = _int_arg(args, "limit", 1, 100, errors)
+    before = _int_arg(args, "before", 0, MAX_ID, errors)
+    after = _int_arg(args, "after", 0, MAX_ID, errors) if allow_after else None
+    if before is not None and after is not None:
+        errors["after"] = "cannot be combined with before"
+    if errors:
+        raise ValidationError(errors)
+    return Page(default_limit if limit is None else limit, before, after)
+
+
+def is_slug(value: str) -> bool:
+    return re.fullmatch(r"[a-z0-9-]{1,64}", value) is not None
+
+
+def slugify(name: str) -> str:
+    """The contract's slug: lowercase, runs of non-``[a-z0-9]`` as one ``-``, at most 64."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:SLUG_MAX].strip("-")
+    return slug or f"room-{secrets.token_hex(4)}"
+
+
+def sanitize_filename(name: str | None, max_length: int = 200) -> str:
+    """The last path component, without control characters, Unicode kept, capped."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable() or char == " ")
+    name = "".join(char for char in name if not 0xD800 <= ord(char) <= 0xDFFF).strip().lstrip(".")
+    if len(name) > max_length:
+        stem, dot, ext = name.rpartition(".")
+        name = stem[: max_length - len(ext) - 1] + dot + ext if dot and len(ext) <= 16 else name[:max_length]
+    return name or "file"

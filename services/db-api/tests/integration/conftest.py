@@ -1,0 +1,174 @@
+"""Integration fixtures: the real app in-process against the test stack's Redis and MariaDB.
+
+The stack (``scripts/test-stack.sh``) exports where they are. Without those
+variables the tests fail with a clear message: a skipped suite proves nothing.
+A session creates its own database, migrates it with :mod:`dbapi.migrate`,
+and uses its own Redis db number, flushed at the start.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
+
+import pymysql
+import pytest
+from redis import Redis
+from yoyo import read_migrations
+
+from dbapi import create_app
+from dbapi.migrate import MIGRATIONS, connect, database_url
+
+REQUIRED = ("TEST_REDIS_URL", "TEST_DB_HOST", "TEST_DB_PORT", "TEST_DB_ROOT_PASSWORD")
+DB_NAME = "roomservice_it"
+REDIS_DB = 5
+SERVICE_TOKEN = "it-service-token-" + "x" * 32
+PASSWORD = "correct horse"
+_names = itertools.count()
+
+
+def _env() -> dict[str, str]:
+    missing = [name for name in REQUIRED if not os.environ.get(name)]
+    if missing:
+        pytest.fail(
+            f"integration tests need {', '.join(missing)}: run them through scripts/test-stack.sh "
+            "(or export what it exports)",
+            pytrace=False,
+        )
+    return {name: os.environ[name] for name in REQUIRED}
+
+
+def _redis_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+
+
+@pytest.fixture(scope="session")
+def env() -> dict[str, str]:
+    return _env()
+
+
+@pytest.fixture(scope="session")
+def base_config(env) -> dict:
+    db_env = {
+        "DB_USER": "root",
+        "DB_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
+        "DB_HOST": env["TEST_DB_HOST"],
+        "DB_PORT": env["TEST_DB_PORT"],
+        "DB_NAME": DB_NAME,
+    }
+    root = pymysql.connect(
+        host=env["TEST_DB_HOST"],
+        port=int(env["TEST_DB_PORT"]),
+        user="root",
+        password=env["TEST_DB_ROOT_PASSWORD"],
+        ssl_disabled=True,
+        autocommit=True,
+    )
+    with root.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        cur.execute(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    root.close()
+    backend = connect(database_url(db_env), attempts=5)
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
+    redis_url = _redis_url(env["TEST_REDIS_URL"])
+    Redis.from_url(redis_url).flushdb()
+    return {
+        "SECRET_KEY": "it-secret-" + "y" * 32,
+        "SERVICE_TOKEN": SERVICE_TOKEN,
+        "REDIS_URL": redis_url,
+        "DB_HOST": env["TEST_DB_HOST"],
+        "DB_PORT": int(env["TEST_DB_PORT"]),
+        "DB_NAME": DB_NAME,
+        "DB_USER": "root",
+        "DB_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
+        "RATELIMIT_LOGIN": "100000/minute",
+        "RATELIMIT_REGISTER": "100000/minute",
+        "RATELIMIT_MESSAGES": "100000/minute",
+    }
+
+
+@pytest.fixture(scope="session")
+def make_app(base_config):
+    """``make_app(**overrides)``: a fresh app on the test database and Redis."""
+
+    def make(**overrides):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("APP_ENV", "testing")
+            return create_app({**base_config, "RATELIMIT_STORAGE_URI": base_config["REDIS_URL"], **overrides})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture(scope="session")
+def redis_client(base_config) -> Redis:
+    return Redis.from_url(base_config["REDIS_URL"])
+
+
+@pytest.fixture
+def db_root(base_config):
+    con = pymysql.connect(
+        host=base_config["DB_HOST"],
+        port=base_config["DB_PORT"],
+        user="root",
+        password=base_config["DB_PASSWORD"],
+        database=DB_NAME,
+        ssl_disabled=True,
+        autocommit=True,
+        cursorclass=pymysql.cursors.DictCursor,
+    )
+    yield con
+    con.close()
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}{next(_names)}_{secrets.token_hex(3)}"
+
+
+def register(client, username: str | None = None, password: str = PASSWORD) -> dict:
+    username = username or unique()
+    response = client.post("/api/v1/auth/register", json={"username": username, "password": password})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def logged_in(app, username: str | None = None, password: str = PASSWORD):
+    """A test client logged in as a new (or the named existing) user."""
+    client = app.test_client()
+    if username is None:
+        username = register(client, password=password)["username"]
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    client.user = response.get_json()
+    return client
+
+
+def new_room(client, name: str | None = None) -> dict:
+    response = client.post("/api/v1/rooms", json={"name": name or unique("Room ")})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def client(app):
+    return logged_in(app)
+
+
+@pytest.fixture
+def room(client):
+    return new_room(client)
+
+
+@pytest.fixture(scope="session")
+def h():
+    """The helpers above, for test modules (importlib mode keeps conftest unimportable)."""
+    return SimpleNamespace(unique=unique, register=register, logged_in=logged_in, new_room=new_room)

@@ -1,0 +1,152 @@
+"""The internal API: service token, shared behaviour with the public routes, files."""
+
+from __future__ import annotations
+
+import io
+import os
+from urllib.parse import unquote
+
+import pytest
+
+
+@pytest.fixture
+def svc(app, base_config):
+    """A test client that sends the service token on every request."""
+    client = app.test_client()
+    token = base_config["SERVICE_TOKEN"]
+    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "it-internal"}
+
+    class Service:
+        def get(self, path, **kw):
+            return client.get("/api/internal" + path, headers=headers, **kw)
+
+        def post(self, path, **kw):
+            return client.post("/api/internal" + path, headers=headers, **kw)
+
+    return Service()
+
+
+def test_token_required(app, base_config):
+    client = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": base_config["SERVICE_TOKEN"]}):
+        response = client.get("/api/internal/rooms", headers=headers)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    # A session login does not open the internal API either.
+    response = client.post("/api/internal/users", json={"username": "abc", "password": "12345678"})
+    assert response.status_code == 401
+
+
+def test_users_rooms_messages(svc, app, h, redis_client):
+    name = h.unique("svc")
+    response = svc.post("/users", json={"username": name, "password": "correct horse"})
+    assert response.status_code == 201
+    user = response.get_json()
+    assert svc.post("/users", json={"username": name.upper(), "password": "correct horse"}).status_code == 409
+    assert svc.post("/users", json={"username": "x", "password": "short"}).status_code == 422
+    ok = svc.post("/users/authenticate", json={"username": name.lower(), "password": "correct horse"})
+    assert ok.status_code == 200
+    assert ok.get_json() == user
+    assert (
+        svc.post("/users/authenticate", json={"username": name, "password": "nope nope"}).status_code == 401
+    )
+
+    response = svc.post("/rooms", json={"name": f"Internal {name}", "user_id": user["id"]})
+    assert response.status_code == 201
+    room = response.get_json()
+    assert svc.post("/rooms", json={"name": f"Internal {name}", "user_id": user["id"]}).status_code == 409
+    bad = svc.post("/rooms", json={"name": "x", "user_id": 2**40})
+    assert bad.status_code == 422
+    assert bad.get_json()["error"]["fields"] == {"user_id": "no such user"}
+    assert svc.post("/rooms", json={"name": "", "user_id": True}).get_json()["error"]["fields"].keys() == {
+        "name",
+        "user_id",
+    }
+    assert svc.get(f"/rooms/{room['slug']}").get_json() == room
+    assert svc.get("/rooms/nope-none").status_code == 404
+    assert room["id"] in [r["id"] for r in svc.get("/rooms?limit=100").get_json()["items"]]
+
+    first = svc.post(
+        f"/rooms/{room['slug']}/messages", json={"user_id": user["id"], "body": " hi ", "client_id": "k1"}
+    )
+    assert first.status_code == 201
+    assert first.get_json()["body"] == "hi"
+    assert first.get_json()["user"] == name
+    again = svc.post(
+        f"/rooms/{room['slug']}/messages", json={"user_id": user["id"], "body": "hi", "client_id": "k1"}
+    )
+    assert again.status_code == 200
+    assert again.get_json() == first.get_json()
+    assert svc.post("/rooms/nope-none/messages", data="x").status_code == 404
+    assert svc.post(f"/rooms/{room['slug']}/messages", data="x").status_code == 415
+    listing = svc.get(f"/rooms/{room['slug']}/messages?after=0").get_json()
+    assert listing == {"items": [first.get_json()], "next_after": None}
+
+    # The same message through the public route, as the user.
+    public = h.logged_in(app, name)
+    assert public.get(f"/api/v1/rooms/{room['slug']}/messages").get_json()["items"] == [first.get_json()]
+
+
+def test_files_round_trip(svc, client, room):
+    data = bytes(range(256)) * 100
+    response = svc.post(
+        f"/rooms/{room['slug']}/files",
+        data={
+            "user_id": str(client.user["id"]),
+            "file": (io.BytesIO(data), "../../etc/pä\x07ss wd\u202e.txt", "text/plain"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    stored = response.get_json()
+    assert stored["filename"] == "päss wd.txt"
+    assert stored["size"] == len(data)
+    assert stored["room"] == room["slug"]
+    assert stored["content_type"] == "text/plain"
+    assert stored["created_at"].endswith("Z")
+
+    download = svc.get(f"/files/{stored['id']}")
+    assert download.status_code == 200
+    assert download.data == data
+    assert download.headers["Content-Type"].startswith("text/plain")
+    assert unquote(download.headers["X-Filename"]) == "päss wd.txt"
+    assert download.headers["X-Filename"].isascii()
+
+    assert svc.get("/files/999999999").status_code == 404
+    missing = svc.post(
+        f"/rooms/{room['slug']}/files", data={"user_id": "x"}, content_type="multipart/form-data"
+    )
+    assert missing.status_code == 422
+    assert set(missing.get_json()["error"]["fields"]) == {"file", "user_id"}
+    assert svc.post(f"/rooms/{room['slug']}/files", json={}).status_code == 415
+    assert svc.post("/rooms/none-such/files", data={}, content_type="multipart/form-data").status_code == 404
+
+
+def test_long_filename_is_capped(svc, client, room):
+    response = svc.post(
+        f"/rooms/{room['slug']}/files",
+        data={"user_id": str(client.user["id"]), "file": (io.BytesIO(b"x"), "é" * 300 + ".png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201
+    name = response.get_json()["filename"]
+    assert len(name) == 200
+    assert name.endswith(".png")
+
+
+@pytest.mark.parametrize("fill", ["zeros", "random"])
+def test_upload_near_the_size_limit(svc, client, room, fill):
+    """A file just under ``MAX_CONTENT_LENGTH``, also one that escapes to twice its size (NUL bytes)."""
+    size = 10 * 1024 * 1024 - 4096
+    data = bytes(size) if fill == "zeros" else os.urandom(size)
+    response = svc.post(
+        f"/rooms/{room['slug']}/files",
+        data={
+            "user_id": str(client.user["id"]),
+            "file": (io.BytesIO(data), "big.bin", "application/octet-stream"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    download = svc.get(f"/files/{response.get_json()['id']}")
+    assert download.data == data

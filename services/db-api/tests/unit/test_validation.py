@@ -1,0 +1,125 @@
+"""Validators, slug rule, paging arguments, file names: the contract's edges."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from dbapi.errors import ValidationError
+from dbapi.validation import (
+    CLIENT_ID,
+    MESSAGE_BODY,
+    NEW_MESSAGE,
+    ROOM_NAME,
+    USERNAME,
+    FieldError,
+    Id,
+    page_args,
+    sanitize_filename,
+    slugify,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Hello World", "hello-world"),
+        ("  --Hello,,  World!!--  ", "hello-world"),
+        ("Café au lait", "caf-au-lait"),
+        ("ABC_def.123", "abc-def-123"),
+        ("x" * 70, "x" * 64),
+        ("a" * 63 + "!b", "a" * 63),
+    ],
+)
+def test_slug_rule(name, slug):
+    assert slugify(name) == slug
+
+
+def test_slug_without_ascii_alnum_is_random():
+    first, second = slugify("日本語"), slugify("!!!")
+    assert re.fullmatch(r"room-[0-9a-f]{8}", first)
+    assert first != second
+
+
+def test_text_trims_unicode_whitespace_and_counts_code_points():
+    assert ROOM_NAME.clean("\u3000\u2003 name \n\t") == "name"
+    assert MESSAGE_BODY.clean("😀" * 2000) == "😀" * 2000
+    assert ROOM_NAME.clean("👨‍👩‍👧") == "👨‍👩‍👧"
+    for bad in ("😀" * 2001, " \u3000 ", ""):
+        with pytest.raises(FieldError):
+            MESSAGE_BODY.clean(bad)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "x\ud800", "\udfff", 3, None, ["a"]])
+def test_text_refuses_nul_surrogates_and_non_strings(bad):
+    with pytest.raises(FieldError):
+        ROOM_NAME.clean(bad)
+
+
+def test_username_and_client_id_patterns():
+    assert USERNAME.clean("Ab_c.d-9") == "Ab_c.d-9"
+    for bad in ("ab", "a" * 33, "has space", "ünï", " abc"):
+        with pytest.raises(FieldError):
+            USERNAME.clean(bad)
+    assert CLIENT_ID.clean("a" * 64) == "a" * 64
+    for bad in ("a.b", "a" * 65, " a"):
+        with pytest.raises(FieldError):
+            CLIENT_ID.clean(bad)
+
+
+def test_id_refuses_booleans_and_out_of_range():
+    assert Id().clean(5) == 5
+    for bad in (True, 0, -1, 2**63, "5", 1.0):
+        with pytest.raises(FieldError):
+            Id().clean(bad)
+
+
+def test_schema_collects_every_field_error():
+    with pytest.raises(ValidationError) as info:
+        NEW_MESSAGE.validate({"body": "  ", "client_id": "bad id"})
+    assert set(info.value.fields) == {"body", "client_id"}
+    assert NEW_MESSAGE.validate({"body": " hi "}) == {"body": "hi", "client_id": None}
+
+
+def test_page_args():
+    assert page_args(MultiDict(), 50, True).limit == 50
+    page = page_args(MultiDict({"limit": "100", "before": "7"}), 50, True)
+    assert (page.limit, page.before, page.after) == (100, 7, None)
+    assert page_args(MultiDict({"after": "0"}), 50, True).after == 0
+    assert page_args(MultiDict({"after": "9"}), 100, False).after is None
+    for args in (
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "+5"},
+        {"before": "x"},
+        {"after": "-1"},
+        {"before": "9" * 20},
+    ):
+        with pytest.raises(ValidationError):
+            page_args(MultiDict(args), 50, True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\report.pdf", "report.pdf"),
+        ("bad\x00\x1f\x7fname.txt", "badname.txt"),
+        ("résumé 履歴書.docx", "résumé 履歴書.docx"),
+        ("evil\u202etxt.exe", "eviltxt.exe"),
+        (".hidden", "hidden"),
+        ("", "file"),
+        (None, "file"),
+        ("../", "file"),
+    ],
+)
+def test_sanitize_filename(raw, clean):
+    assert sanitize_filename(raw) == clean
+
+
+def test_sanitize_filename_caps_length_and_keeps_extension():
+    name = sanitize_filename("a" * 500 + ".jpeg")
+    assert len(name) == 200
+    assert name.endswith(".jpeg")
