@@ -1,0 +1,147 @@
+"""Bad input through Nginx gets a clear 4xx (JSON under /api/), never a 500.
+
+docs/security.md's bad-input table lists these cases with the answers seen.
+"""
+
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+
+def api(client, base_url, method, path, **kwargs):
+    response = client.request(method, f"{base_url}/api/v1{path}", timeout=10, **kwargs)
+    assert response.status_code < 500, f"{method} {path}: {response.status_code} {response.text[:300]}"
+    assert response.headers["Content-Type"].startswith("application/json"), response.headers["Content-Type"]
+    return response
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_wrong_content_type_is_415(base_url, logged_in):
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data="name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+
+
+def test_malformed_json_is_400(base_url, logged_in):
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "bad_request"
+
+
+def test_deeply_nested_json_is_refused_cleanly(base_url, logged_in):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+
+
+@pytest.mark.parametrize("body", [[], "a string", 42, None, {"name": 42}, {"name": ["x"]}, {}])
+def test_wrong_json_shapes_are_422_or_400(base_url, logged_in, body):
+    response = api(logged_in, base_url, "POST", "/rooms", json=body)
+    assert response.status_code in (400, 422)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=101",
+        "limit=-1",
+        "limit=abc",
+        "limit=1e3",
+        "limit=99999999999999999999999",
+        "before=abc",
+        "before=-5",
+        "before=99999999999999999999999999",
+        "after=1.5",
+        "after=%00",
+    ],
+)
+def test_bad_paging_parameters_are_422(base_url, logged_in, query):
+    response = api(logged_in, base_url, "GET", f"/rooms?{query}")
+    assert response.status_code == 422, response.text
+    assert error_code(response) == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("nul \u0000 inside", 422),
+        ("   ", 422),
+        ("x" * 65, 422),
+        ("\u202eRTL override", 201),
+        ("emoji 🎉 room", 201),
+    ],
+)
+def test_unicode_edges_in_room_names(base_url, logged_in, name, status):
+    response = api(
+        logged_in,
+        base_url,
+        "POST",
+        "/rooms",
+        json={"name": name + ("" if status == 422 else str(time.time_ns()))},
+    )
+    assert response.status_code == status, response.text
+
+
+def test_lone_surrogate_is_422(base_url, logged_in):
+    raw = '{"name": "bad \\ud800 name"}'
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_sql_metacharacters_are_just_text(base_url, logged_in):
+    name = f"x'; DROP TABLE rooms; -- {time.time_ns()}"
+    created = api(logged_in, base_url, "POST", "/rooms", json={"name": name})
+    assert created.status_code == 201
+    assert created.json()["name"] == name
+    assert api(logged_in, base_url, "GET", "/rooms/' OR '1'='1").status_code == 404
+    assert api(logged_in, base_url, "GET", "/rooms?before=1%20OR%201=1").status_code == 422
+
+
+def test_oversized_header_is_refused(base_url):
+    response = requests.get(f"{base_url}/api/v1/rooms", headers={"X-Big": "a" * 20_000}, timeout=10)
+    assert response.status_code in (400, 431, 494)
+
+
+def test_request_id_cannot_inject_headers(base_url):
+    response = requests.get(
+        f"{base_url}/health", headers={"X-Request-ID": "abc<script>x</script>"}, timeout=5
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "abc<script>x</script>"
+    with pytest.raises(ValueError):
+        requests.get(f"{base_url}/health", headers={"X-Request-ID": "a\r\nSet-Cookie: evil=1"}, timeout=5)
+
+
+def test_slow_client_is_cut_off_by_nginx(base_url):
+    """slowloris: headers that never finish are dropped after client_header_timeout."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        started = time.monotonic()
+        data = sock.recv(4096)
+        elapsed = time.monotonic() - started
+    assert elapsed < 15, "Nginx kept a stalled client for too long"
+    assert data == b"" or data.startswith(b"HTTP/1.1 408")
+
+
+def test_unknown_api_route_and_method_are_json(base_url, logged_in):
+    assert error_code(api(logged_in, base_url, "GET", "/nope")) == "not_found"
+    response = api(logged_in, base_url, "DELETE", "/rooms")
+    assert response.status_code == 405
+    json.loads(response.text)
