@@ -1,7 +1,19 @@
 """gunicorn for ws: one gevent-websocket worker per container; scale with replicas.
 
-Each open socket is one greenlet (~22 KB); ``worker_connections`` caps the
-sockets one worker holds (default 4000; Nginx holds two connections each).
+One worker, because every socket of a room must be reachable from one
+process's registry and Redis pub/sub already spans replicas: more sockets
+means more containers (``--scale ws=N``), not more workers.
+
+* ``worker_connections`` caps the sockets (and plain requests) one worker
+  holds at once: each open socket is one greenlet plus its writer (~22 KB
+  idle); beyond the cap new connections wait in the listen backlog. Default
+  4000 (about 90 MB of sockets); Nginx holds two file descriptors per socket.
+* ``max_requests = 0``: sockets live for hours; recycling a worker by request
+  count would cut them all.
+* ``graceful_timeout``: on SIGTERM the worker (:class:`ws.transport.RoomServiceWorker`)
+  first closes every socket with 1001 ("going away"), then waits up to this
+  long for the close handshakes before gunicorn kills what is left.
+* ``timeout`` is only a heartbeat under gevent: idle sockets survive it.
 """
 
 import os
@@ -9,7 +21,6 @@ import os
 from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these names
     accesslog,
     bind,
-    child_exit,
     control_socket_disable,
     errorlog,
     forwarded_allow_ips,
@@ -17,7 +28,6 @@ from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these name
     keepalive,
     logger_class,
     loglevel,
-    on_starting,
     timeout,
     worker_tmp_dir,
 )
@@ -25,5 +35,4 @@ from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these name
 worker_class = "ws.transport.RoomServiceWorker"
 workers = 1
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "4000"))
-# Long-lived sockets: never recycle a worker by request count.
 max_requests = 0

@@ -1,21 +1,13 @@
-"""ws: WebSocket messaging, behind Nginx at ``/ws/``."""
+"""ws: WebSocket messaging, behind Nginx at ``/ws/``.
 
-from flask import Flask, jsonify
-
-from servicekit.app import init_service
-from servicekit.errors import register_error_handlers
-
-from ws.config import WsConfig
-
-
-def render_error(status: int, code: str, message: str, fields: dict | None = None):
-    response = jsonify(error={"code": code, "message": message})
-    response.status_code = status
-    return response
+This package file imports nothing at module level: gunicorn's master imports
+the worker class (:mod:`ws.transport`) before gevent monkey-patches, and
+importing Flask (hence ``ssl``) there would break the patching. The app is
+built in :mod:`ws.app`.
+"""
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__)
-    init_service(app, service="ws", config_mixin=WsConfig, path_prefix="/ws", overrides=overrides)
-    register_error_handlers(app, render_error)
-    return app
+def create_app(overrides: dict | None = None):
+    from ws.app import create_app as build
+
+    return build(overrides)

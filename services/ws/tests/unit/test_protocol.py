@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from ws import protocol
+
+
+def test_ping():
+    assert protocol.parse('{"type": "ping"}') == protocol.Ping()
+    assert json.loads(protocol.PONG) == {"type": "pong"}
+
+
+def test_message_is_trimmed():
+    frame = protocol.parse(json.dumps({"type": "message", "body": "\u3000 hi 🎉 \n", "client_id": "a_B-9"}))
+    assert frame == protocol.Post(body="hi 🎉", client_id="a_B-9")
+
+
+def test_body_of_2000_code_points_is_accepted():
+    body = "🎉" * 2000
+    assert protocol.parse(json.dumps({"type": "message", "body": body, "client_id": "x"})).body == body
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_frame"),
+        ('"ping"', "invalid_frame"),
+        ('{"type": "shout"}', "unknown_type"),
+        ("{}", "unknown_type"),
+        ('{"type": "message", "body": "hi"}', "validation_error"),
+        ('{"type": "message", "body": "hi", "client_id": ""}', "validation_error"),
+        ('{"type": "message", "body": "hi", "client_id": "' + "a" * 65 + '"}', "validation_error"),
+        ('{"type": "message", "body": "hi", "client_id": "sp ace"}', "validation_error"),
+        ('{"type": "message", "body": "hi", "client_id": 7}', "validation_error"),
+        ('{"type": "message", "body": "   ", "client_id": "a"}', "validation_error"),
+        ('{"type": "message", "body": 5, "client_id": "a"}', "validation_error"),
+        ('{"type": "message", "body": "' + "a" * 2001 + '", "client_id": "a"}', "validation_error"),
+        ('{"type": "message", "body": "a\\u0000b", "client_id": "a"}', "validation_error"),
+        ('{"type": "message", "body": "a\\ud800b", "client_id": "a"}', "validation_error"),
+    ],
+)
+def test_invalid_frames(text, code):
+    with pytest.raises(protocol.InvalidFrame) as caught:
+        protocol.parse(text)
+    assert caught.value.code == code
+    frame = json.loads(protocol.error(caught.value.code, caught.value.message))
+    assert frame["type"] == "error" and frame["code"] == code and frame["message"]
+
+
+def test_outgoing_frames():
+    assert json.loads(protocol.presence(["a", "b"])) == {"type": "presence", "users": ["a", "b"]}
+    assert json.loads(protocol.message({"id": 1, "body": "x"})) == {"type": "message", "id": 1, "body": "x"}

@@ -1,0 +1,67 @@
+"""Who may open ``/ws/rooms/<slug>``: decided before the 101 (contract, "WebSocket").
+
+gevent-websocket answers 101 before Flask runs, so the view cannot refuse.
+This check runs in the transport's handler instead, inside a request context
+built from the upgrade's WSGI environ, so the shared session, the request id
+and the db-api client work exactly as in a view. What it learns (user, room,
+session id) is left in the environ for the view, so nothing is looked up twice.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException, NotFound
+
+from servicekit.errors import error_code
+from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
+from servicekit.sessions import current_user, session_id
+from ws.transport import Refusal
+
+SOCKET_ENDPOINT = "rooms.socket"
+ACCEPTED_KEY = "roomservice.ws"
+
+
+def refusal(status: int, message: str) -> Refusal:
+    return Refusal(status, error_code(status), message)
+
+
+def make_check(app: Flask):
+    def check(environ: dict) -> Refusal | None:
+        try:
+            endpoint, args = app.url_map.bind_to_environ(environ).match()
+        except NotFound:
+            return refusal(404, "No WebSocket here.")
+        except HTTPException as exc:
+            return refusal(exc.code or 400, exc.description or "Bad request.")
+        if endpoint != SOCKET_ENDPOINT:
+            return refusal(404, "No WebSocket here.")
+        with app.request_context(environ):
+            try:
+                app.preprocess_request()
+            except HTTPException as exc:
+                return refusal(exc.code or 503, exc.description)
+            return check_room(environ, args["slug"], app.config["ALLOWED_ORIGINS"])
+
+    return check
+
+
+def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Refusal | None:
+    """401 without a login, 404 for an unknown room, 403 for a foreign Origin."""
+    user = current_user()
+    if user is None:
+        return refusal(401, "Log in first.")
+    try:
+        room = db_api().get_json(f"/api/internal/rooms/{quote(slug, safe='')}")
+    except DbApiError as exc:
+        if exc.status == 404:
+            return refusal(404, "No such room.")
+        return refusal(exc.status, exc.error.get("message", "Refused."))
+    except DbApiUnavailable:
+        return refusal(503, "A backing service is unavailable; try again shortly.")
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is not None and origin not in allowed_origins:
+        return refusal(403, "Origin not allowed.")
+    environ[ACCEPTED_KEY] = {"user": user, "room": room, "session_id": session_id()}
+    return None

@@ -1,0 +1,92 @@
+"""The JSON frames of ``/ws/rooms/<slug>`` (contract, "WebSocket").
+
+Client frames are checked here with the API's rules before anything reaches
+db-api, so a bad frame costs no round trip and always gets the same error
+frame; the socket stays open either way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+MAX_BODY_LENGTH = 2000
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+PONG = json.dumps({"type": "pong"})
+
+
+class InvalidFrame(Exception):
+    """A client frame the contract does not accept; ``code`` goes in the error frame."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+@dataclass(frozen=True)
+class Post:
+    body: str
+    client_id: str
+
+
+def parse(text: str) -> Ping | Post:
+    """A client frame as :class:`Ping` or :class:`Post`, else :class:`InvalidFrame`."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        raise InvalidFrame("invalid_json", "Frames must be JSON text.") from None
+    if not isinstance(frame, dict):
+        raise InvalidFrame("invalid_frame", "A frame must be a JSON object.")
+    kind = frame.get("type")
+    if kind == "ping":
+        return Ping()
+    if kind == "message":
+        return Post(body=valid_body(frame.get("body")), client_id=valid_client_id(frame.get("client_id")))
+    raise InvalidFrame("unknown_type", "type must be 'message' or 'ping'.")
+
+
+def valid_body(body) -> str:
+    if not isinstance(body, str):
+        raise InvalidFrame("validation_error", "body must be a string.")
+    body = body.strip()
+    if not body:
+        raise InvalidFrame("validation_error", "body must not be empty.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise InvalidFrame("validation_error", f"body must be at most {MAX_BODY_LENGTH} characters.")
+    if "\x00" in body or not is_encodable(body):
+        raise InvalidFrame("validation_error", "body must not contain NUL or lone surrogates.")
+    return body
+
+
+def valid_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
+        raise InvalidFrame("validation_error", "client_id must be 1-64 of [A-Za-z0-9_-].")
+    return client_id
+
+
+def is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def error(code: str, message: str) -> str:
+    return json.dumps({"type": "error", "code": code, "message": message})
+
+
+def message(stored: dict) -> str:
+    return json.dumps({"type": "message", **stored})
+
+
+def presence(users: list[str]) -> str:
+    return json.dumps({"type": "presence", "users": users})
