@@ -27,7 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         overrides=overrides,
     )
     init_db(app)
-    init_errors(app)  # before the limiter: its after_request hook must run last
+    init_errors(app)
     init_ratelimit(app)
     register_blueprints(app)
     app.json.ensure_ascii = False  # UTF-8 out: emoji and CJK as themselves, not \u escapes

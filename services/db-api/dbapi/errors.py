@@ -49,22 +49,8 @@ def unavailable(message: str):
     return response
 
 
-def retry_soon_when_unavailable(response):
-    """after_request: a 503 says ``Retry-After: 1``.
-
-    Flask-Limiter's header injection (also an after_request hook) raises any
-    ``Retry-After`` on a limited route to the end of the rate-limit window;
-    registered before the limiter, this hook runs after it and restores 1 s.
-    """
-    if response.status_code == 503:
-        response.headers["Retry-After"] = "1"
-    return response
-
-
 def init_errors(app: Flask) -> None:
-    """Register before :func:`servicekit.ratelimit.init_ratelimit` (see above)."""
     register_error_handlers(app, render_error)
-    app.after_request(retry_soon_when_unavailable)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):

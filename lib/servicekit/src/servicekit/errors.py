@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from servicekit.logs import get_logger
+from servicekit.ratelimit import retry_after_seconds
 
 Render = Callable[..., Response]
 
@@ -58,6 +59,8 @@ def register_error_handlers(app: Flask, render: Render) -> None:
         for name, value in exc.get_headers():
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = value
+        if status == 429:
+            response.headers["Retry-After"] = str(retry_after_seconds())
         return response
 
     def redis_error(exc: RedisError):

@@ -9,6 +9,8 @@ runs change them through the environment.
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,11 +26,21 @@ def init_ratelimit(app: Flask) -> None:
     )
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "ratelimit")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-*/Retry-After on every response (Flask-Limiter's headers
+    # also overwrote a 503's Retry-After): only a 429 says when to come back.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # Redis down: let writes through rather than refuse everyone; sessions
     # (also in Redis) already answer 503 then.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the breached limit of this request lets a request through."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 1
+    return max(1, int(breached.reset_at - time.time()) + 1)
 
 
 def account_key() -> str:
