@@ -86,8 +86,8 @@ lock: ## Re-pin every service's requirements.txt from its requirements.in (valid
 lint: venv ## ruff (check + format), shellcheck, hadolint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/shellcheck .ci/run $$(grep -l "^#!/usr/bin/env bash" scripts/*)
-	$(VENV)/bin/hadolint services/*/Dockerfile deploy/*/Dockerfile loadtest/Dockerfile
+	$(VENV)/bin/shellcheck $$(git ls-files | xargs grep -lE '^#!/(usr/)?bin/(env )?(ba)?sh' 2>/dev/null)
+	$(VENV)/bin/hadolint $$(git ls-files '*Dockerfile')
 
 .PHONY: audit
 audit: venv ## Check every pinned dependency for known vulnerabilities (pip-audit, needs PyPI's JSON API)
@@ -116,9 +116,21 @@ scale: ## Run WEB=n WS=n API=n replicas (unset keeps the count) and reload Nginx
 rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
 	scripts/rollout.sh $(SERVICE)
 
+.PHONY: stack-deploy
+stack-deploy: .env ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
+	scripts/stack-deploy
+
 .PHONY: loadtest
 loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=60s); reports in loadtest/reports/
 	scripts/loadtest.sh
 
+.PHONY: test-swarm
+test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling update under load (touches swarm mode)
+	scripts/test-swarm.sh
+
 .PHONY: test
 test: lint test-unit test-stack ## Everything CI runs: lint, unit, integration, e2e, browser, load smoke
+
+.PHONY: bench
+bench: ## Benchmarks on a throwaway stack (~12 min): figures and machine info into docs/benchmarks.md
+	bench/run.sh
