@@ -9,6 +9,7 @@ import json
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import requests
 import websocket
@@ -119,3 +120,21 @@ def assert_nothing_lost(load: Load, base_url: str, client: requests.Session, roo
     missing = set(load.acknowledged) - set(stored)
     assert not missing, f"{len(missing)} acknowledged messages are not stored"
     assert len(stored) == len(set(stored)), "a message was stored twice"
+
+
+def record(fault: str, load: Load) -> None:
+    """One row of docs/security.md's fault table, in test-output/faults.jsonl."""
+    row = {
+        "fault": fault,
+        "gets": len(load.gets),
+        "gets_failed": sum(1 for answer in load.gets if answer != 200),
+        "posts_acknowledged": len(load.acknowledged),
+        "post_retries": sum(1 for answer in load.post_answers if answer not in (200, 201)),
+        "ws_reconnects": len(load.ws_gaps),
+        "ws_longest_gap_s": round(max(load.ws_gaps, default=0.0), 2),
+        "messages_lost": 0,
+    }
+    output = Path(__file__).resolve().parents[2] / "test-output" / "faults.jsonl"
+    output.parent.mkdir(exist_ok=True)
+    with output.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")

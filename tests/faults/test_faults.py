@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 import websocket
-from e2e.load import Load, assert_nothing_lost
+from e2e.load import Load, assert_nothing_lost, record
 from e2e.stack import compose, container_ids, inspect, run_script, wait_healthy
 
 NOT_SERVER_BUGS = {200, 502, 503, 504}
@@ -65,6 +65,7 @@ def test_a_crashed_replica_costs_only_its_in_flight_work(two_replicas, user, roo
     assert len(failed) <= 3, f"{len(failed)} GETs failed beyond the in-flight ones: {failed[:10]}"
     assert set(load.post_answers) <= NOT_SERVER_BUGS | {"ConnectionError", "ReadTimeout"}
     assert_nothing_lost(load, two_replicas, user, room)
+    record(f"SIGKILL of one of 2 {service} replicas", load)
 
 
 def test_mariadb_restart_is_503_then_heals_and_loses_nothing(two_replicas, user, room):
@@ -78,6 +79,7 @@ def test_mariadb_restart_is_503_then_heals_and_loses_nothing(two_replicas, user,
     assert 503 in load.post_answers or 503 in load.gets, "the outage was never seen"
     assert_nothing_lost(load, two_replicas, user, room)
     assert user.get(f"{two_replicas}/api/v1/rooms/{room}", timeout=5).status_code == 200
+    record("MariaDB restarted", load)
 
 
 def test_redis_restart_keeps_sessions_and_fan_out_resumes(two_replicas, user, room):
@@ -90,6 +92,7 @@ def test_redis_restart_keeps_sessions_and_fan_out_resumes(two_replicas, user, ro
     assert set(load.gets) <= NOT_SERVER_BUGS, f"unexpected answers: {set(load.gets)}"
     assert user.get(f"{two_replicas}/api/v1/me", timeout=5).status_code == 200, "the session did not survive"
     assert_nothing_lost(load, two_replicas, user, room)
+    record("Redis restarted", load)
 
     sock = websocket.create_connection(
         two_replicas.replace("http", "ws", 1) + f"/ws/rooms/{room}",

@@ -2,7 +2,7 @@
 every WebSocket client back and receiving within 5 s."""
 
 import pytest
-from e2e.load import Load, assert_nothing_lost
+from e2e.load import Load, assert_nothing_lost, record
 from e2e.stack import run_script
 
 RETRYABLE = {502, 503, 504, "ConnectionError", "ReadTimeout"}
@@ -19,3 +19,4 @@ def test_rollout_under_load_loses_nothing(two_of_each, user, room, service):
     assert all(gap <= 5 for gap in load.ws_gaps), f"WebSocket clients were away {max(load.ws_gaps):.1f} s"
     if service == "ws":
         assert load.ws_gaps, "the ws rollout never moved a socket"
+    record(f"rollout of {service} (2 replicas)", load)
