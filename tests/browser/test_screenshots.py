@@ -12,7 +12,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_screenshots(new_context, helpers, label, viewport):
+def test_screenshots(new_context, helpers, label, viewport, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = new_context(viewport).new_page()
 
@@ -36,6 +36,13 @@ def test_screenshots(new_context, helpers, label, viewport):
     expect(page.locator(".message")).to_have_count(1)
     helpers["send"](page, "A longer message to see how wrapping looks when someone writes a paragraph " * 2)
     expect(page.locator(".message")).to_have_count(2)
+    agenda = tmp_path / "agenda.pdf"
+    agenda.write_bytes(b"%PDF-1.4 agenda")
+    page.get_by_label("File").set_input_files(agenda)
+    page.get_by_role("button", name="Share file").click()
+    expect(page.locator(".message")).to_have_count(3)
+    helpers["wait_live"](page)
+    expect(page.locator("#presence")).to_contain_text("here")
     shoot("room")
     page.goto("/rooms")
     shoot("rooms")

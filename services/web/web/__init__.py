@@ -1,19 +1,50 @@
 """web: the HTML pages, behind Nginx at every path not claimed by /api or /ws."""
 
-from flask import Flask, render_template
+from flask import Flask
 
 from servicekit.app import init_service
-from servicekit.errors import register_error_handlers
-
+from servicekit.internal_api import init_db_api
+from servicekit.ratelimit import init_ratelimit
+from web import auth, errors, files, hooks, main, rooms, templating
 from web.config import WebConfig
-
-
-def render_error(status: int, code: str, message: str, fields: dict | None = None):
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+from web.extensions import csrf
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app; each step below is one short function."""
     app = Flask(__name__)
     init_service(app, service="web", config_mixin=WebConfig, overrides=overrides)
-    register_error_handlers(app, render_error)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_hooks(app)
     return app
+
+
+def register_extensions(app: Flask) -> None:
+    """db-api client, rate limits in Redis, CSRF on every POST."""
+    init_db_api(app)
+    init_ratelimit(app)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """The site's sections, each a tiny package with its routes and forms."""
+    for blueprint in (main.bp, auth.bp, rooms.bp, files.bp, errors.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every error is a page in the site's layout, never a traceback."""
+    errors.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Globals and filters the templates share."""
+    templating.register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """The current user before each view, security headers after it."""
+    hooks.register(app)

@@ -8,4 +8,8 @@ class WebConfig:
         super().__init__(environ)
         # The whole upload request; Nginx's client_max_body_size agrees.
         self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # The token lives as long as the session: a form left open for an hour still submits.
         self.WTF_CSRF_TIME_LIMIT = None
+        # How many messages the room page renders before the live chat takes over.
+        self.ROOM_HISTORY = env_int(environ, "ROOM_HISTORY", 50)
+        self.ROOMS_PER_PAGE = env_int(environ, "ROOMS_PER_PAGE", 50)

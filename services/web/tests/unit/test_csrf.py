@@ -1,0 +1,21 @@
+"""Every POST needs the form's CSRF token: without it, a 400 page and nothing happens."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "path", ["/auth/login", "/auth/register", "/auth/logout", "/rooms", "/rooms/a/files"]
+)
+def test_post_without_token_is_400(csrf_client, path):
+    response = csrf_client.post(path, data={"username": "someone", "password": "long enough"})
+    assert response.status_code == 400
+    assert "text/html" in response.content_type
+    assert "This form has expired or was sent from another site." in response.text
+    assert "Set-Cookie" not in response.headers
+
+
+def test_post_with_a_forged_token_is_400(csrf_client):
+    response = csrf_client.post(
+        "/auth/login", data={"csrf_token": "forged", "username": "a", "password": "b"}
+    )
+    assert response.status_code == 400

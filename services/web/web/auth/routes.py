@@ -1,0 +1,87 @@
+"""Accounts live in db-api; web checks the form, asks db-api, and keeps the login in the session."""
+
+from flask import current_app, flash, g, redirect, render_template, session, url_for
+
+from servicekit.internal_api import DbApiError, db_api
+from servicekit.ratelimit import limit_login, limit_register
+from servicekit.sessions import log_in, log_out
+from web.auth import bp
+from web.auth.forms import LoginForm, LogoutForm, RegisterForm
+from web.auth.guards import next_or
+
+
+def _apply_field_errors(form, error: dict) -> None:
+    """Show db-api's per-field messages (422) beside the fields they concern."""
+    for name, message in (error.get("fields") or {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors.append(message)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limit_register
+def register():
+    if g.user is not None:
+        return redirect(url_for("rooms.index"))
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        if form.errors:
+            flash("Please fix the marked fields.", "error")
+        return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    try:
+        user = (
+            db_api()
+            .post_json(
+                "/api/internal/users", {"username": form.username.data, "password": form.password.data}
+            )
+            .json()
+        )
+    except DbApiError as exc:
+        if exc.status == 409:
+            form.username.errors.append("That username is taken.")
+        else:
+            _apply_field_errors(form, exc.error)
+        flash("We could not create that account.", "error")
+        return render_template("auth/register.html", form=form), exc.status
+    log_in(user)
+    flash(f"Welcome, {user['username']}! Your account is ready.", "success")
+    return redirect(url_for("rooms.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limit_login
+def login():
+    if g.user is not None:
+        return redirect(next_or("rooms.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        if form.errors:
+            flash("Please fill in both fields.", "error")
+        return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    try:
+        user = (
+            db_api()
+            .post_json(
+                "/api/internal/users/authenticate",
+                {"username": form.username.data, "password": form.password.data},
+            )
+            .json()
+        )
+    except DbApiError:
+        flash("Wrong username or password.", "error")
+        return render_template("auth/login.html", form=form), 401
+    log_in(user)
+    flash(f"Welcome back, {user['username']}.", "success")
+    return redirect(next_or("rooms.index"))
+
+
+@bp.post("/logout")
+def logout():
+    """CSRFProtect has checked the token; a valid form has nothing else to check."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        # A fresh id first: the goodbye flash is stored under it, never under the old one.
+        current_app.session_interface.regenerate(session)
+        log_out()
+        flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))

@@ -1,0 +1,91 @@
+"""Rooms and messages live in db-api; these views fetch them and render pages."""
+
+from urllib.parse import quote
+
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
+
+from servicekit.internal_api import DbApiError, db_api
+from web.auth.guards import login_required
+from web.files.forms import UploadForm
+from web.rooms import bp
+from web.rooms.forms import RoomForm
+
+
+def api_path(slug: str, *rest: str) -> str:
+    """db-api's internal path for a room; the slug came from the URL, so it is quoted."""
+    return "/".join(["/api/internal/rooms", quote(slug, safe=""), *rest])
+
+
+def _rooms_page(before: int | None) -> dict:
+    params = {"limit": current_app.config["ROOMS_PER_PAGE"]}
+    if before is not None:
+        params["before"] = before
+    return db_api().get_json("/api/internal/rooms", params=params)
+
+
+def render_rooms(form: RoomForm, before: int | None = None, status: int = 200):
+    page = _rooms_page(before)
+    return render_template(
+        "rooms/index.html", form=form, rooms=page["items"], next_before=page.get("next_before")
+    ), status
+
+
+def render_room(slug: str, upload_form: UploadForm | None = None, status: int = 200):
+    """The room page; also re-rendered with errors when an upload form fails."""
+    try:
+        room = db_api().get_json(api_path(slug))
+    except DbApiError as exc:
+        if exc.status == 404:
+            abort(404, "There is no room at this address.")
+        raise
+    history = db_api().get_json(
+        api_path(slug, "messages"), params={"limit": current_app.config["ROOM_HISTORY"]}
+    )
+    messages = history["items"]
+    return render_template(
+        "rooms/room.html",
+        room=room,
+        messages=messages,
+        last_id=messages[-1]["id"] if messages else 0,
+        upload_form=upload_form or UploadForm(),
+        ws_path="/ws/rooms/" + quote(room["slug"], safe=""),
+        history_path=f"/api/v1/rooms/{quote(room['slug'], safe='')}/messages",
+    ), status
+
+
+@bp.get("", defaults={"before": None}, strict_slashes=False)
+@bp.get("/older/<int:before>")
+@login_required
+def index(before: int | None):
+    """Newest rooms first; ``/rooms/older/<id>`` pages back through older ones."""
+    return render_rooms(RoomForm(), before)
+
+
+@bp.post("", endpoint="create", strict_slashes=False)
+@login_required
+def create():
+    form = RoomForm()
+    if not form.validate_on_submit():
+        flash("The room was not created.", "error")
+        return render_rooms(form, status=422)
+    try:
+        room = (
+            db_api()
+            .post_json("/api/internal/rooms", {"name": form.name.data, "user_id": g.user["id"]})
+            .json()
+        )
+    except DbApiError as exc:
+        if exc.status == 409:
+            form.name.errors.append("A room with this address exists already; pick another name.")
+        else:
+            form.name.errors.append((exc.error.get("fields") or {}).get("name", "That name does not work."))
+        flash("The room was not created.", "error")
+        return render_rooms(form, status=exc.status)
+    flash(f"Room “{room['name']}” created. Invite people with its address.", "success")
+    return redirect(url_for("rooms.room", slug=room["slug"]))
+
+
+@bp.get("/<slug>")
+@login_required
+def room(slug: str):
+    return render_room(slug)
