@@ -9,10 +9,10 @@ the pool exhausted are a 503 with ``Retry-After: 1``, never a 500.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from dbapi.db import DB_ERRORS, PoolTimeout, is_unavailable
-from servicekit.errors import GENERIC_500, error_code, register_error_handlers
+from servicekit.errors import GENERIC_500, error_code, register_error_handlers, render_json_error
 from servicekit.logs import get_logger
 
 log = get_logger(__name__)
@@ -34,27 +34,18 @@ class ValidationError(ApiError):
         super().__init__(422, "The request is not valid.", fields)
 
 
-def render_error(status: int, code: str, message: str, fields: dict | None = None):
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    response = jsonify(error=error)
-    response.status_code = status
-    return response
-
-
 def unavailable(message: str):
-    response = render_error(503, "unavailable", message)
+    response = render_json_error(503, "unavailable", message)
     response.headers["Retry-After"] = "1"
     return response
 
 
 def init_errors(app: Flask) -> None:
-    register_error_handlers(app, render_error)
+    register_error_handlers(app, render_json_error)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return render_error(exc.status, exc.code, exc.message, exc.fields)
+        return render_json_error(exc.status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(PoolTimeout)
     def pool_timeout(exc: PoolTimeout):
@@ -67,6 +58,6 @@ def init_errors(app: Flask) -> None:
         def db_error(exc):
             if not is_unavailable(exc):
                 log.error("unhandled_error", exc_info=exc)
-                return render_error(500, "internal_error", GENERIC_500)
+                return render_json_error(500, "internal_error", GENERIC_500)
             log.warning("db_unavailable", error=repr(exc))
             return unavailable("The database is unavailable; try again shortly.")

@@ -1,9 +1,9 @@
 """ws's Flask app: shared service parts, the handshake check, the room socket."""
 
-from flask import Flask, jsonify
+from flask import Flask
 
 from servicekit.app import init_service
-from servicekit.errors import register_error_handlers
+from servicekit.errors import register_error_handlers, render_json_error
 from servicekit.internal_api import init_db_api
 from ws import views
 from ws.config import WsConfig
@@ -12,16 +12,10 @@ from ws.hub import init_hub
 from ws.transport import install_handshake_check
 
 
-def render_error(status: int, code: str, message: str, fields: dict | None = None):
-    response = jsonify(error={"code": code, "message": message})
-    response.status_code = status
-    return response
-
-
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     init_service(app, service="ws", config_mixin=WsConfig, path_prefix="/ws", overrides=overrides)
-    register_error_handlers(app, render_error)
+    register_error_handlers(app, render_json_error)
     init_db_api(app)
     init_hub(app)
     app.register_blueprint(views.bp)

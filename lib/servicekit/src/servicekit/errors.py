@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response
+from flask import Flask, Response, jsonify
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -40,6 +40,16 @@ ERROR_CODES = {
 GENERIC_500 = "Something went wrong on our side."
 
 log = get_logger(__name__)
+
+
+def render_json_error(status: int, code: str, message: str, fields: dict | None = None) -> Response:
+    """The contract's JSON error shape; db-api and ws answer with it."""
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = jsonify(error=error)
+    response.status_code = status
+    return response
 
 
 def error_code(status: int) -> str:
