@@ -10,21 +10,9 @@ Connection budget: replicas x workers x threads <= MariaDB max_connections.
 
 import os
 
-from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these names
-    accesslog,
-    bind,
-    child_exit,
-    control_socket_disable,
-    errorlog,
-    forwarded_allow_ips,
-    graceful_timeout,
-    keepalive,
-    logger_class,
-    loglevel,
-    on_starting,
-    timeout,
-    worker_tmp_dir,
-)
+# Shared settings and hooks (bind, JSON logs, metrics directory, ...); gunicorn
+# reads every module-level name, so all of them are taken.
+from servicekit.gunicorn_conf import *  # noqa: F403
 
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

@@ -18,19 +18,9 @@ means more containers (``--scale ws=N``), not more workers.
 
 import os
 
-from servicekit.gunicorn_conf import (  # noqa: F401 - gunicorn reads these names
-    accesslog,
-    bind,
-    control_socket_disable,
-    errorlog,
-    forwarded_allow_ips,
-    graceful_timeout,
-    keepalive,
-    logger_class,
-    loglevel,
-    timeout,
-    worker_tmp_dir,
-)
+# Shared settings and hooks (bind, JSON logs, metrics directory, ...); gunicorn
+# reads every module-level name, so all of them are taken.
+from servicekit.gunicorn_conf import *  # noqa: F403
 
 worker_class = "ws.transport.RoomServiceWorker"
 workers = 1

@@ -11,10 +11,10 @@ def ws_url(base_url: str) -> str:
 
 
 def open_ws(base_url: str, slug: str, cookie: str | None):
-    headers = {"Origin": base_url}
+    """As the site's own page would: same Origin as the site."""
     return websocket.create_connection(
         ws_url(base_url) + slug,
-        header=[f"Origin: {base_url}"] if headers else [],
+        origin=base_url,
         cookie=f"{COOKIE}={cookie}" if cookie else None,
         timeout=5,
     )

@@ -8,6 +8,22 @@ import shutil
 
 from prometheus_client import multiprocess
 
+__all__ = [
+    "accesslog",
+    "bind",
+    "child_exit",
+    "control_socket_disable",
+    "errorlog",
+    "forwarded_allow_ips",
+    "graceful_timeout",
+    "keepalive",
+    "logger_class",
+    "loglevel",
+    "on_starting",
+    "timeout",
+    "worker_tmp_dir",
+]
+
 # Workers write metrics here; /metrics aggregates them (servicekit.metrics).
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/prometheus-metrics")  # noqa: S108 - tmpfs
 
