@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 import websocket
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 
 class Load:
@@ -32,8 +34,13 @@ class Load:
         return ["/rooms", f"/api/v1/rooms/{self.room}/messages", "/health"]
 
     def session(self) -> requests.Session:
+        """Like a browser: a GET on a keep-alive connection the server had just
+        closed (an Nginx reload, a replica stopping) is sent again once."""
         session = requests.Session()
         session.cookies.update(self.client.cookies)
+        retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"}, raise_on_status=False)
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        session.mount("https://", HTTPAdapter(max_retries=retry))
         return session
 
     def __enter__(self):

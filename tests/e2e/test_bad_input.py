@@ -47,9 +47,11 @@ def test_deeply_nested_json_is_refused_cleanly(base_url, logged_in):
     assert response.status_code in (400, 422)
 
 
-@pytest.mark.parametrize("body", [[], "a string", 42, None, {"name": 42}, {"name": ["x"]}, {}])
+@pytest.mark.parametrize("body", ["[]", '"a string"', "42", "null", '{"name": 42}', '{"name": ["x"]}', "{}"])
 def test_wrong_json_shapes_are_422_or_400(base_url, logged_in, body):
-    response = api(logged_in, base_url, "POST", "/rooms", json=body)
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code in (400, 422)
 
 

@@ -150,6 +150,8 @@ def json_body(schema: Schema) -> dict[str, Any]:
         payload = json.loads(request.get_data(cache=True))
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "The body is not valid JSON.") from None
+    except RecursionError:  # nesting deeper than the parser's stack
+        raise ApiError(400, "The body is nested too deeply.") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "The body must be a JSON object.")
     return schema.validate(payload)
