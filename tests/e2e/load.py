@@ -87,24 +87,30 @@ class Load:
             time.sleep(0.1)
 
     def ws_loop(self):
+        """Ping every 0.2 s; after a lost socket, time until a pong comes back."""
         url = self.base_url.replace("http", "ws", 1) + f"/ws/rooms/{self.room}"
         cookie = f"session={self.client.cookies.get('session')}"
-        deadline = time.monotonic() + 180
+        deadline, lost_at = time.monotonic() + 180, None
         while not self.stop.is_set() and time.monotonic() < deadline:
             try:
                 sock = websocket.create_connection(url, cookie=cookie, timeout=5)
             except Exception as exc:
                 self.ws_events.append(f"connect failed: {type(exc).__name__}")
-                time.sleep(0.5)
+                lost_at = lost_at or time.monotonic()
+                time.sleep(0.2)
                 continue
             try:
                 while not self.stop.is_set():
                     sock.send('{"type": "ping"}')
                     while json.loads(sock.recv()).get("type") != "pong":
                         pass
-                    time.sleep(0.3)
+                    if lost_at is not None:
+                        self.ws_gaps.append(time.monotonic() - lost_at)
+                        lost_at = None
+                    time.sleep(0.2)
             except Exception as exc:
                 self.ws_events.append(f"lost: {type(exc).__name__}")
+                lost_at = lost_at or time.monotonic()
             finally:
                 sock.close()
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 
-from prometheus_client import multiprocess
-
 __all__ = [
     "accesslog",
     "bind",
@@ -53,4 +51,8 @@ def on_starting(server):
 
 def child_exit(server, worker):
     """Drop a dead worker's live gauges from the aggregate."""
+    # Imported here, not at the top: prometheus_client picks its value store
+    # when first imported, and must see PROMETHEUS_MULTIPROC_DIR by then.
+    from prometheus_client import multiprocess
+
     multiprocess.mark_process_dead(worker.pid)
