@@ -72,7 +72,10 @@ def test_wrong_json_shapes_are_422_or_400(base_url, logged_in, body):
     ],
 )
 def test_bad_paging_parameters_are_422(base_url, logged_in, query):
-    response = api(logged_in, base_url, "GET", f"/rooms?{query}")
+    room = api(logged_in, base_url, "POST", "/rooms", json={"name": f"Paging {time.time_ns()}"}).json()[
+        "slug"
+    ]
+    response = api(logged_in, base_url, "GET", f"/rooms/{room}/messages?{query}")
     assert response.status_code == 422, response.text
     assert error_code(response) == "validation_error"
 
