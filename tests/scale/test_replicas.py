@@ -9,37 +9,30 @@ import websocket
 from e2e.stack import compose
 
 
-def upstreams_for(request_ids: set[str]) -> set[str]:
+def upstreams_answering(client, url: str, requests: int = 20) -> set[str]:
+    """Send requests that must all succeed; the replicas Nginx sent them to."""
+    ids = set()
+    for _ in range(requests):
+        request_id = secrets.token_hex(8)
+        ids.add(request_id)
+        response = client.get(url, headers={"X-Request-ID": request_id}, timeout=5)
+        assert response.status_code == 200
+    time.sleep(1)
     seen = set()
     for line in compose("logs", "--no-log-prefix", "--since", "5m", "nginx").splitlines():
-        if not line.startswith("{"):
-            continue
-        entry = json.loads(line)
-        if entry.get("request_id") in request_ids and entry.get("upstream"):
-            seen.add(entry["upstream"])
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("request_id") in ids and entry.get("upstream"):
+                seen.add(entry["upstream"])
     return seen
 
 
 def test_requests_land_on_every_web_replica(two_of_each, user):
-    ids = set()
-    for _ in range(20):
-        request_id = secrets.token_hex(8)
-        ids.add(request_id)
-        response = user.get(f"{two_of_each}/rooms", headers={"X-Request-ID": request_id}, timeout=5)
-        assert response.status_code == 200
-    time.sleep(1)
-    assert len(upstreams_for(ids)) == 2
+    assert len(upstreams_answering(user, f"{two_of_each}/rooms")) == 2
 
 
 def test_a_login_through_one_replica_is_honoured_by_all(two_of_each, user):
-    ids = set()
-    for _ in range(20):
-        request_id = secrets.token_hex(8)
-        ids.add(request_id)
-        response = user.get(f"{two_of_each}/api/v1/me", headers={"X-Request-ID": request_id}, timeout=5)
-        assert response.status_code == 200
-    time.sleep(1)
-    assert len(upstreams_for(ids)) == 2
+    assert len(upstreams_answering(user, f"{two_of_each}/api/v1/me")) == 2
 
 
 def test_messages_and_presence_cross_ws_replicas(two_of_each, user, room):
