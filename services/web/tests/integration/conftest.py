@@ -17,7 +17,11 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct horse"
 FLASH = re.compile(r'<p class="flash flash--(\w+)">([^<]*)</p>')
 
-pytestmark = pytest.mark.skipif(not BASE_URL, reason="BASE_URL is not set: run through scripts/test-stack.sh")
+
+@pytest.fixture(autouse=True)
+def require_stack():
+    if not BASE_URL:
+        pytest.fail("BASE_URL is not set: run through `make test` (scripts/test-stack.sh)")
 
 
 class Browser:

@@ -2,11 +2,7 @@
 
 import re
 
-import pytest
-
 from .conftest import BASE_URL, Browser, flashes
-
-pytestmark = pytest.mark.skipif(not BASE_URL, reason="BASE_URL is not set")
 
 
 def upload(user, room, name, content, content_type="application/octet-stream"):

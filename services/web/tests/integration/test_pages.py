@@ -7,8 +7,6 @@ import requests
 
 from .conftest import BASE_URL, PASSWORD, Browser, flashes, unique
 
-pytestmark = pytest.mark.skipif(not BASE_URL, reason="BASE_URL is not set")
-
 
 def path_of(response) -> str:
     return response.headers["Location"].replace(BASE_URL, "")

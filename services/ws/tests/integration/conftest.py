@@ -21,7 +21,7 @@ from wsclient import BASE_URL, User, post_json, unique
 @pytest.fixture(autouse=True)
 def needs_stack():
     if not BASE_URL:
-        pytest.skip("needs a running stack: set BASE_URL (scripts/test-stack.sh does)")
+        pytest.fail("needs a running stack: set BASE_URL (scripts/test-stack.sh does)")
 
 
 @pytest.fixture
