@@ -36,15 +36,13 @@ def test_every_form_refuses_a_post_without_its_csrf_token(base_url, logged_in, p
 
 
 def test_a_planted_session_id_is_never_adopted(base_url, credentials):
-    planted = "attacker-chosen-session-id-" + secrets.token_hex(8)
-    victim = requests.Session()
-    victim.cookies.set("session", planted)
-    victim.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
-    assert victim.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5).status_code == 200
-    assert victim.cookies.get("session") != planted
-    attacker = requests.Session()
-    attacker.cookies.set("session", planted)
-    assert attacker.get(f"{base_url}/api/v1/me", timeout=5).status_code == 401
+    planted_id = "attacker-chosen-session-id-" + secrets.token_hex(8)
+    planted = {"Cookie": f"session={planted_id}"}
+    requests.post(f"{base_url}/api/v1/auth/register", json=credentials, headers=planted, timeout=5)
+    login = requests.post(f"{base_url}/api/v1/auth/login", json=credentials, headers=planted, timeout=5)
+    assert login.status_code == 200
+    assert login.cookies.get("session") not in (None, planted_id)
+    assert requests.get(f"{base_url}/api/v1/me", headers=planted, timeout=5).status_code == 401
 
 
 @pytest.mark.parametrize(
