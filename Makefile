@@ -132,5 +132,5 @@ test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling upda
 test: lint test-unit test-stack ## Everything CI runs: lint, unit, integration, e2e, browser, load smoke
 
 .PHONY: bench
-bench: ## Benchmarks on a throwaway stack (~12 min): figures and machine info into docs/benchmarks.md
+bench: ## Benchmarks on a throwaway stack (~11 min): figures and machine info into docs/benchmarks.md
 	bench/run.sh

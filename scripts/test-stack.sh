@@ -18,18 +18,7 @@ export COMPOSE_ENV_FILES=$env_file
 compose=(docker compose)
 
 mkdir -p test-output
-rm -f "$env_file"
-scripts/init-env "$env_file" >/dev/null
-# Load runs and the e2e suite send many requests from one address: raise the
-# limits there; the integration tests prove each limit at a low setting.
-cat >>"$env_file" <<VARS
-HTTP_PORT=$HTTP_PORT
-RATELIMIT_LOGIN=10000/minute
-RATELIMIT_REGISTER=10000/minute
-RATELIMIT_MESSAGES=100000/minute
-WS_RATE_PER_SECOND=1000
-WS_RATE_BURST=2000
-VARS
+scripts/throwaway-env "$env_file" "$HTTP_PORT"
 
 cleanup() {
     status=$?

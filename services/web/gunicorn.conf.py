@@ -14,5 +14,6 @@ from servicekit.gunicorn_conf import *  # noqa: F403
 worker_class = "gevent"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
-max_requests = 10000
-max_requests_jitter = 1000
+# Recycle workers now and then (leaks), not every few seconds under load.
+max_requests = 100000
+max_requests_jitter = 10000

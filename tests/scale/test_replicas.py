@@ -17,7 +17,7 @@ def upstreams_answering(client, url: str, requests: int = 20) -> set[str]:
         ids.add(request_id)
         response = client.get(url, headers={"X-Request-ID": request_id}, timeout=5)
         assert response.status_code == 200
-    time.sleep(1)
+    time.sleep(2.5)  # Nginx flushes its access log every second
     seen = set()
     for line in compose("logs", "--no-log-prefix", "--since", "5m", "nginx").splitlines():
         if line.startswith("{"):

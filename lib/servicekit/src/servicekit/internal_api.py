@@ -44,6 +44,9 @@ class DbApiClient:
         self.token = token
         self.timeout = timeout
         self.session = requests.Session()
+        # A plain http:// call inside the network: no proxy settings or CA
+        # bundles to look up from the environment on every request.
+        self.session.trust_env = False
         retry = Retry(
             total=2,
             connect=2,
