@@ -589,6 +589,57 @@ def loadtest(out: Path) -> dict:
     return {"exit_code": done.returncode, "problems": problems, "aggregated": aggregated[:2]}
 
 
+def replicas_sweep(cookie: str, room: str) -> list[dict]:
+    """The room page and db-api GET messages with 1, 2 and 3 replicas of web and db-api."""
+    log("\n=== Replicas: 1, 2, 3 of web and db-api ===")
+    rows = []
+    for n in (1, 2, 3):
+        compose(
+            "up",
+            "-d",
+            "--wait",
+            "--no-recreate",
+            "--scale",
+            f"web={n}",
+            "--scale",
+            f"db-api={n}",
+            "web",
+            "db-api",
+        )
+        reload_nginx()
+        page = [wrk(f"{NGINX}/rooms/{room}", cookie) for _ in range(ROUNDS)]
+        api = [wrk(f"{NGINX}/api/v1/rooms/{room}/messages?limit=50", cookie) for _ in range(ROUNDS)]
+        rows.append({
+            "replicas": n,
+            "page_rps": median(page), "page_p99_ms": median(page, "p99_ms"),
+            "api_rps": median(api), "api_p99_ms": median(api, "p99_ms"),
+            "errors": errors_of(page) + errors_of(api),
+        })  # fmt: skip
+    compose("up", "-d", "--wait", "--no-recreate", "--scale", "web=1", "--scale", "db-api=1", "web", "db-api")
+    reload_nginx()
+    return rows
+
+
+def replicas_section(r: dict) -> list[str]:
+    rows = r["figures"].get("replicas")
+    if not rows:
+        return []
+    lines = [
+        "## Replicas on one machine",
+        "",
+        "Through Nginx, wrk as above, medians; `make scale` between the rows (docs/scaling.md).",
+        "",
+        "| replicas (web, db-api) | room page req/s | p99 ms | db-api GET messages req/s | p99 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['replicas']} | {row['page_rps']:,.0f} | {row['page_p99_ms']:.0f} "
+            f"| {row['api_rps']:,.0f} | {row['api_p99_ms']:.0f} | {row['errors']} |"
+        )
+    return [*lines, ""]
+
+
 def machine() -> dict:
     def sh(cmd: str) -> str:
         done = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, check=False)
@@ -831,6 +882,7 @@ def write_doc(path: Path, r: dict) -> None:
         "",
     ]
     lines += layer_section(r)
+    lines += replicas_section(r)
     lines += [
         "## Machine and versions",
         "",
@@ -1129,6 +1181,8 @@ def main() -> None:
         results["figures"]["broadcast"] = broadcast_and_memory(cookie, broadcast_room)
     if "p8" not in SKIP:
         results["figures"]["loadtest"] = loadtest(out)
+    if "replicas" not in SKIP:
+        results["figures"]["replicas"] = replicas_sweep(cookie, room)
     results["machine"] = machine()
     results["settings"] = {
         "DURATION": DURATION, "ROUNDS": ROUNDS, "CONNS": CONNS, "THREADS": THREADS, "SOCKETS": SOCKETS,
