@@ -1,0 +1,50 @@
+"""Login and register attempts are rate-limited, counted in the real Redis.
+
+The app runs in-process against the test stack's Redis (``TEST_REDIS_URL``)
+with low limits and a key prefix of its own, so nothing else shares its
+counters; the stack behind Nginx runs with the limits raised.
+"""
+
+import os
+import secrets
+
+import pytest
+
+from web import create_app
+
+
+@pytest.fixture
+def limited(monkeypatch):
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.fail("TEST_REDIS_URL is not set: run through `make test` (scripts/test-stack.sh)")
+    monkeypatch.setenv("APP_ENV", "testing")
+    app = create_app(
+        {
+            "REDIS_URL": redis_url,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
+            "DB_API_URL": "http://127.0.0.1:9",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_LOGIN": "2/minute",
+            "RATELIMIT_REGISTER": "2/minute",
+        }
+    )
+    return app.test_client()
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
+def test_too_many_attempts_get_the_429_page(limited, path):
+    statuses = [limited.post(path, data={"username": "someone"}).status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
+    page = limited.post(path, data={"username": "someone"})
+    assert "Slow down a little" in page.text
+    assert "the limit is 2 per 1 minute" in page.text
+    assert int(page.headers["Retry-After"]) > 0
+
+
+def test_viewing_the_form_is_not_an_attempt(limited):
+    for _ in range(5):
+        assert limited.get("/auth/login").status_code == 200
+    assert limited.post("/auth/login", data={}).status_code == 422
