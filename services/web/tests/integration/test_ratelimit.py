@@ -1,8 +1,8 @@
 """Login and register attempts are rate-limited, counted in the real Redis.
 
 The app runs in-process against the test stack's Redis (``TEST_REDIS_URL``)
-with low limits and a key prefix of its own, so nothing else shares its
-counters; the stack behind Nginx runs with the limits raised.
+with low limits, each test from an address of its own; the stack behind
+Nginx runs with the limits raised.
 """
 
 import os
@@ -23,7 +23,6 @@ def limited(monkeypatch):
         {
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url,
-            "RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(4)}",
             "DB_API_URL": "http://127.0.0.1:9",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": True,
@@ -31,14 +30,20 @@ def limited(monkeypatch):
             "RATELIMIT_REGISTER": "2/minute",
         }
     )
-    return app.test_client()
+    client = app.test_client()
+    # Each test its own client address, so no test inherits another's count.
+    client.environ_base["REMOTE_ADDR"] = (
+        f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+    )
+    return client
 
 
 @pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
 def test_too_many_attempts_get_the_429_page(limited, path):
-    statuses = [limited.post(path, data={"username": "someone"}).status_code for _ in range(3)]
+    attempt = {"username": f"someone_{secrets.token_hex(4)}"}
+    statuses = [limited.post(path, data=attempt).status_code for _ in range(3)]
     assert statuses == [422, 422, 429]
-    page = limited.post(path, data={"username": "someone"})
+    page = limited.post(path, data=attempt)
     assert "Slow down a little" in page.text
     assert "the limit is 2 per 1 minute" in page.text
     assert int(page.headers["Retry-After"]) > 0
@@ -47,4 +52,4 @@ def test_too_many_attempts_get_the_429_page(limited, path):
 def test_viewing_the_form_is_not_an_attempt(limited):
     for _ in range(5):
         assert limited.get("/auth/login").status_code == 200
-    assert limited.post("/auth/login", data={}).status_code == 422
+    assert limited.post("/auth/login", data={"username": f"viewer_{secrets.token_hex(4)}"}).status_code == 422
