@@ -50,7 +50,7 @@ export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
 
-for step in ${TEST_STACK_STEPS:-browser loadtest tls}; do
+for step in ${TEST_STACK_STEPS:-browser loadtest tls abuse}; do
     "scripts/test-$step.sh"
 done
 

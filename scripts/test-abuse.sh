@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Abuse phase of scripts/test-stack.sh: recreate the test stack with the
+# *default* limits (the throwaway env without its raised block), run
+# tests/abuse against it, then switch back to the raised limits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+raised_env=${COMPOSE_ENV_FILES:?run from scripts/test-stack.sh}
+default_env=test-output/abuse.env
+
+sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >"$default_env"
+
+switch_to() {
+    COMPOSE_ENV_FILES=$1 docker compose up -d --wait >/dev/null 2>&1
+    COMPOSE_ENV_FILES=$1 docker compose exec -T nginx nginx -s reload
+}
+restore() { switch_to "$raised_env"; }
+trap restore EXIT
+
+echo "test-abuse: the stack with its default limits"
+switch_to "$default_env"
+set -a
+# shellcheck source=/dev/null
+. "$default_env"
+set +a
+ABUSE_STARTED=$(date +%s) COMPOSE_ENV_FILES=$default_env \
+    .venv/bin/python -m pytest -q -p no:cacheprovider tests/abuse
+echo "test-abuse: switching back to the raised limits"
