@@ -54,6 +54,7 @@ for step in ${TEST_STACK_STEPS:-browser loadtest tls abuse}; do
     "scripts/test-$step.sh"
 done
 
+# TEST_PATHS narrows the run to some suites (e.g. one file while working on it).
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-.venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" \
-    services/*/tests/integration tests/e2e tests/faults tests/scale
+read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/e2e tests/faults tests/scale}"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" "${paths[@]}"

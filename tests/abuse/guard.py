@@ -9,6 +9,7 @@ WebSocket round trip must keep working while the attack runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import subprocess
@@ -52,10 +53,8 @@ class MemoryPeak(threading.Thread):
     def run(self) -> None:
         while not self.done.is_set():
             for name, container in self.containers.items():
-                try:
+                with contextlib.suppress(subprocess.SubprocessError, AssertionError, ValueError):
                     self.peak[name] = max(self.peak[name], memory_bytes(container))
-                except (subprocess.SubprocessError, AssertionError, ValueError):
-                    pass
             self.done.wait(self.interval)
 
     def stop(self) -> dict[str, int]:
@@ -70,9 +69,7 @@ class StackGuard:
     def __init__(self):
         self.since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 1))
         self.containers = {
-            f"{service}/{i}": cid
-            for service in SERVICES
-            for i, cid in enumerate(container_ids(service))
+            f"{service}/{i}": cid for service in SERVICES for i, cid in enumerate(container_ids(service))
         }
         self.restarts = {name: self.restart_count(cid) for name, cid in self.containers.items()}
         self.memory = MemoryPeak(self.containers)
