@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Docker Swarm, for real: deploy deploy/swarm/stack.yml on a single-node
-# swarm (initialised only if the engine is in none), run the contract's smoke
+# swarm (initialised only if the engine is in none), run the smoke
 # checks through Nginx, roll web under load with zero failed GETs, then remove
 # everything this script created (leaving the swarm only if it made it).
 set -euo pipefail

@@ -1,8 +1,8 @@
 """gunicorn for db-api: gthread workers, one pooled connection per thread.
 
-Chosen from measurements (stack-notes): gevent workers with a PooledDB of
-PyMySQL connections stalled requests for seconds when more requests were in
-flight than connections; gthread keeps p99 low because a worker never accepts
+Why (docs/design.md, "db-api on gthread workers"): gevent workers with a
+PooledDB of PyMySQL connections stalled requests for seconds when more
+requests were in flight than connections; gthread keeps p99 low because a worker never accepts
 more concurrent requests than it has threads, and each thread owns at most
 one connection (``DB_POOL_MAX`` defaults to ``GUNICORN_THREADS``).
 Connection budget: replicas x workers x threads <= MariaDB max_connections.

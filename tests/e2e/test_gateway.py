@@ -1,4 +1,4 @@
-"""Nginx routes exactly as the contract's topology and answers JSON under /api/ and /ws/."""
+"""Nginx routes as docs/api.md describes and answers JSON under /api/ and /ws/."""
 
 import pytest
 import requests

@@ -1,4 +1,4 @@
-"""One login works everywhere (contract, "Sessions"): web, /api/ and /ws/."""
+"""One login works everywhere (docs/api.md, "Conventions"): web, /api/ and /ws/."""
 
 import requests
 import websocket

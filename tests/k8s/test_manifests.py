@@ -42,7 +42,7 @@ IMAGE_UIDS = {
     "mariadb": 999,
 }
 # (readiness path, liveness path) of each HTTP service; nginx answers its own
-# on the probe port (base/nginx/probes.conf), the others are the contract's.
+# on the probe port (base/nginx/probes.conf), the others are the services' own (docs/api.md).
 PROBE_PATHS = {
     "web": ("/ready", "/health"),
     "ws": ("/ws/ready", "/ws/health"),

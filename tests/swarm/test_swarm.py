@@ -1,4 +1,4 @@
-"""The stack on Docker Swarm (run by scripts/test-swarm.sh): the contract's
+"""The stack on Docker Swarm (run by scripts/test-swarm.sh): the
 smoke checks through Nginx, and a rolling update of web with zero failed GETs."""
 
 import os

@@ -1,6 +1,6 @@
 """The MariaDB pool: one DBUtils ``PooledDB`` of PyMySQL connections per worker process.
 
-Why it is built this way (stack-notes, "DBUtils 3.2 PooledDB with PyMySQL 1.2"):
+Why it is built this way (docs/design.md, "The pool"):
 
 * The pool is created lazily on first use in each worker, never at import
   time, so a preloading master never hands sockets to its children.

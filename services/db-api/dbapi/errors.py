@@ -19,7 +19,7 @@ log = get_logger(__name__)
 
 
 class ApiError(Exception):
-    """An error a view answers on purpose, in the contract's shape."""
+    """An error a view answers on purpose, in the API's error shape."""
 
     def __init__(self, status: int, message: str, fields: dict[str, str] | None = None, code: str = ""):
         super().__init__(message)

@@ -1,6 +1,6 @@
 """The public JSON API at ``/api/v1``, authenticated by the shared session cookie.
 
-Each view checks in the contract's order: login (401), then the room (404),
+Each view checks in the documented order (docs/api.md, "Which error wins"): login (401), then the room (404),
 then the body (415, 400, 422), and leaves the work to the modules shared with
 :mod:`dbapi.internal`.
 """

@@ -1,4 +1,4 @@
-"""Rooms: creation with the contract's slug, lookup and newest-first paging."""
+"""Rooms: creation with the documented slug, lookup and newest-first paging."""
 
 from __future__ import annotations
 

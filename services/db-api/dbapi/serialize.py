@@ -1,4 +1,4 @@
-"""The contract's JSON shapes for users, rooms and messages, built from rows.
+"""The API's JSON shapes (docs/api.md) for users, rooms and messages, built from rows.
 
 Times leave as UTC ISO-8601 with milliseconds and ``Z``. The connection's
 time zone is UTC (``init_command``) and the columns are ``DATETIME(3)``, so a

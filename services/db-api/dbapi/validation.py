@@ -1,10 +1,10 @@
 """Request validation: tiny explicit validators instead of pydantic.
 
-Why not pydantic: the contract's rules are mostly ones pydantic does not have
+Why not pydantic (docs/design.md): the API's rules are mostly ones pydantic does not have
 (Unicode-whitespace trimming before counting code points, NUL and lone
 surrogates refused, its exact precedence of 415/400/422, bodies that must be
 objects) and would each need a custom validator anyway; its error messages
-would need rewriting into the contract's ``fields`` map; and it would add a
+would need rewriting into the error's ``fields`` map; and it would add a
 compiled dependency to every image. Each field here also describes itself as
 JSON Schema, so :mod:`dbapi.openapi` documents exactly what is enforced.
 """
@@ -192,7 +192,7 @@ def is_slug(value: str) -> bool:
 
 
 def slugify(name: str) -> str:
-    """The contract's slug: lowercase, runs of non-``[a-z0-9]`` as one ``-``, at most 64."""
+    """The documented slug: lowercase, runs of non-``[a-z0-9]`` as one ``-``, at most 64."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:SLUG_MAX].strip("-")
     return slug or f"room-{secrets.token_hex(4)}"
 

@@ -13,7 +13,7 @@ class WsConfig:
             for origin in env_str(environ, "ALLOWED_ORIGINS", default_origins).split(",")
             if origin.strip()
         )
-        # Per-connection token bucket (contract: 20 messages/s, bursts of 40).
+        # Per-connection token bucket (docs/websocket.md: 20 frames/s, bursts of 40).
         self.WS_RATE_PER_SECOND = env_float(environ, "WS_RATE_PER_SECOND", 20.0)
         self.WS_RATE_BURST = env_int(environ, "WS_RATE_BURST", 40)
         # Frames waiting for one slow client before it is dropped (close 1008).

@@ -1,4 +1,4 @@
-"""Who may open ``/ws/rooms/<slug>``: decided before the 101 (contract, "WebSocket").
+"""Who may open ``/ws/rooms/<slug>``: decided before the 101 (docs/websocket.md).
 
 gevent-websocket answers 101 before Flask runs, so the view cannot refuse.
 This check runs in the transport's handler instead, inside a request context

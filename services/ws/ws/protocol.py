@@ -1,4 +1,4 @@
-"""The JSON frames of ``/ws/rooms/<slug>`` (contract, "WebSocket").
+"""The JSON frames of ``/ws/rooms/<slug>`` (docs/websocket.md).
 
 Client frames are checked here with the API's rules before anything reaches
 db-api, so a bad frame costs no round trip and always gets the same error
@@ -18,7 +18,7 @@ PONG = json.dumps({"type": "pong"})
 
 
 class InvalidFrame(Exception):
-    """A client frame the contract does not accept; ``code`` goes in the error frame."""
+    """A client frame the protocol does not accept; ``code`` goes in the error frame."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

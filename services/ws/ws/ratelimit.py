@@ -1,4 +1,4 @@
-"""A per-connection token bucket: the contract's "20 messages/s, bursts of 40".
+"""A per-connection token bucket: "20 frames/s, bursts of 40" (docs/websocket.md).
 
 It lives in the connection, not in Redis: one socket is one TCP connection
 held by one replica, so there is nothing to share and no round trip to pay.

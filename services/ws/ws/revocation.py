@@ -1,4 +1,4 @@
-"""Close the sockets of logged-out sessions with 4401 (contract, "Sessions").
+"""Close the sockets of logged-out sessions with 4401 (docs/websocket.md, "Close codes").
 
 Logging out anywhere deletes the session in Redis; no service tells ws. A
 watcher greenlet asks Redis every few seconds, in one pipelined round of

@@ -1,7 +1,8 @@
 """Everything that touches gevent-websocket, so the transport can be swapped.
 
-gevent-websocket 0.10.1 is unmaintained and has known gaps (see
-``stack-notes.md``); this module closes them without touching the library:
+gevent-websocket 0.10.1 is unmaintained and has known gaps (docs/design.md,
+"WebSockets on gevent-websocket"); this module closes them without touching
+the library:
 
 * :class:`CheckedHandler` runs the application's handshake check *before* any
   101, so a refused upgrade is a plain HTTP 401/403/404 with a JSON body;
@@ -167,8 +168,9 @@ class Socket(WebSocket):
     def receive(self):
         """The next text message, or ``None`` when the socket is done.
 
-        Violations close the socket with the contract's code before returning
-        ``None``; a closed socket keeps reading until the peer's close frame.
+        Violations close the socket with its code (docs/websocket.md) before
+        returning ``None``; a closed socket keeps reading until the peer's
+        close frame.
         """
         try:
             return self.read_message()

@@ -1,4 +1,4 @@
-"""``/ws/rooms/<slug>``: one socket's life, frame by frame (contract, "WebSocket").
+"""``/ws/rooms/<slug>``: one socket's life, frame by frame (docs/websocket.md).
 
 The handshake check has already accepted the user and the room. Messages go
 to db-api's internal route; the stored message comes back to every socket in

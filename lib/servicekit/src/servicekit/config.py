@@ -88,7 +88,7 @@ class Config:
         self.LOG_LEVEL = env_str(environ, "LOG_LEVEL", "INFO")
         self.HTTP_PORT = env_int(environ, "HTTP_PORT", 8080)
 
-        # The one login shared by web, db-api and ws (contract, "Sessions").
+        # The one login shared by web, db-api and ws (docs/api.md, "Conventions").
         # Every service must agree on these, so they are defined only here.
         self.SESSION_COOKIE_NAME = env_str(environ, "SESSION_COOKIE_NAME", "session")
         self.SESSION_COOKIE_SECURE = env_bool(environ, "SESSION_COOKIE_SECURE", False)

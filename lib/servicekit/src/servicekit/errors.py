@@ -43,7 +43,7 @@ log = get_logger(__name__)
 
 
 def render_json_error(status: int, code: str, message: str, fields: dict | None = None) -> Response:
-    """The contract's JSON error shape; db-api and ws answer with it."""
+    """The API's JSON error shape (docs/api.md, "Errors"); db-api and ws answer with it."""
     error = {"code": code, "message": message}
     if fields:
         error["fields"] = fields

@@ -1,4 +1,4 @@
-"""Liveness and readiness, exactly as the contract says.
+"""Liveness and readiness, as docs/api.md ("Health and readiness") describes them.
 
 ``/health`` touches nothing (no session either: the session interface skips
 these paths), so an orchestrator restarts only a wedged process. ``/ready``

@@ -1,6 +1,6 @@
 """The shared login: one Flask-Session session in Redis for all three services.
 
-The contract (``Sessions``) needs every service to read and write the same
+docs/api.md ("Conventions") needs every service to read and write the same
 session. Flask-Session's Redis interface does that; this subclass adds what a
 production deployment needs on top of it:
 

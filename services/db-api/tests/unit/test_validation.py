@@ -1,4 +1,4 @@
-"""Validators, slug rule, paging arguments, file names: the contract's edges."""
+"""Validators, slug rule, paging arguments, file names: the documented edges."""
 
 from __future__ import annotations
 

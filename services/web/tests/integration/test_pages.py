@@ -1,4 +1,4 @@
-"""Every web route of the contract, end to end through Nginx."""
+"""Every web route of docs/api.md, end to end through Nginx."""
 
 import re
 

@@ -1,6 +1,6 @@
 """Hand-built frames through Nginx: length forms, fragments, control frames, close codes.
 
-Each violation must close that one socket with the contract's code while the
+Each violation must close that one socket with its documented code while the
 worker keeps serving everyone else.
 """
 
@@ -100,7 +100,7 @@ def test_client_close_is_echoed_with_its_code(raw):
         "rsv1-set",
     ],
 )
-def test_violations_close_with_the_contract_code_and_others_keep_going(raw, send, code):
+def test_violations_close_with_the_documented_code_and_others_keep_going(raw, send, code):
     bystander = raw()
     offender = raw()
     send(offender)

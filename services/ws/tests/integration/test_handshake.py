@@ -1,4 +1,4 @@
-"""Upgrade refusals are plain HTTP answers, never a 101 (contract, "WebSocket")."""
+"""Upgrade refusals are plain HTTP answers, never a 101 (docs/websocket.md)."""
 
 from __future__ import annotations
 

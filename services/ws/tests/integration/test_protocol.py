@@ -1,4 +1,4 @@
-"""Every row of the contract's WebSocket table, through Nginx, with websocket-client."""
+"""Every row of docs/websocket.md's frame tables, through Nginx, with websocket-client."""
 
 from __future__ import annotations
 
