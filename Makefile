@@ -101,8 +101,8 @@ fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: test-unit
-test-unit: venv ## Fast unit tests of every service (no Docker)
-	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability
+test-unit: venv ## Fast unit tests of every service, the manifests, the dashboard and the docs (no Docker)
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability tests/docs tests/scripts
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
@@ -129,7 +129,7 @@ test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling upda
 	scripts/test-swarm.sh
 
 .PHONY: test
-test: lint test-unit test-stack ## Everything CI runs: lint, unit, integration, e2e, browser, load smoke
+test: lint test-unit test-stack ## Every test but Swarm's: lint, unit, integration, e2e, browser, abuse, load smoke
 
 .PHONY: bench
 bench: ## Benchmarks on a throwaway stack (~11 min): figures and machine info into docs/benchmarks.md
