@@ -56,7 +56,7 @@ ps: ## Show the stack's containers and their health
 	$(COMPOSE) ps -a
 
 .PHONY: clean
-clean: ## Stop the stack and delete its volumes, images and .venv (asks nothing)
+clean: ## Stop the stack and delete its volumes, .venv and test output (asks nothing; keeps the images)
 	$(COMPOSE) --profile loadtest down --volumes --remove-orphans --rmi local
 	rm -rf $(VENV) test-output
 
@@ -72,7 +72,7 @@ $(VENV)/.installed: requirements-dev.txt services/*/requirements.txt lib/service
 venv: $(VENV)/.installed ## Build the host-side .venv for linting and tests
 
 .PHONY: lock
-lock: ## Re-pin every service's requirements.txt from its requirements.in (valid on Python 3.10-3.13)
+lock: ## Re-pin the services' and Locust's requirements.txt from their requirements.in (valid on Python 3.10-3.13)
 	docker run --rm -v "$(CURDIR):/src" -w /src python:3.13-slim-trixie sh -c '\
 		pip install --quiet uv==$(UV_VERSION) && \
 		for s in web ws db-api; do \
@@ -90,7 +90,7 @@ lint: venv ## ruff (check + format), shellcheck, hadolint
 	$(VENV)/bin/hadolint $$(git ls-files '*Dockerfile')
 
 .PHONY: audit
-audit: venv ## Check every pinned dependency for known vulnerabilities (pip-audit, needs PyPI's JSON API)
+audit: venv ## Check the services' and Locust's pinned dependencies for known vulnerabilities (pip-audit, needs PyPI's JSON API)
 	for req in services/*/requirements.txt loadtest/requirements.txt; do \
 		echo "audit: $$req"; $(VENV)/bin/pip-audit --disable-pip --no-deps --progress-spinner off -r $$req; \
 	done

@@ -1,8 +1,9 @@
 """gunicorn for web: gevent workers.
 
 A page waits mostly on Redis and db-api, so cooperative greenlets serve many
-in flight per worker at little memory (measured: gevent x2 ~7.8k req/s for a
-hello page against ~5.9k for gthread 2x8).
+in flight per worker at little memory (docs/design.md, "web on gevent
+workers": gevent x2 ~7.8k req/s for a hello page against ~5.9k for gthread
+2x8 in the stack evaluation).
 """
 
 import os

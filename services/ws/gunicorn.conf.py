@@ -5,9 +5,11 @@ process's registry and Redis pub/sub already spans replicas: more sockets
 means more containers (``--scale ws=N``), not more workers.
 
 * ``worker_connections`` caps the sockets (and plain requests) one worker
-  holds at once: each open socket is one greenlet plus its writer (~22 KB
-  idle); beyond the cap new connections wait in the listen backlog. Default
-  4000 (about 90 MB of sockets); Nginx holds two file descriptors per socket.
+  holds at once: each open socket is a reader and a writer greenlet and a
+  send queue, about 50 KB idle (``make bench`` P9, run of 2026-12-01 09:47
+  UTC: 50.1 KB); beyond the cap new connections wait in the listen backlog.
+  Default 4000 (about 200 MB of sockets); Nginx holds two file descriptors
+  per socket.
 * ``max_requests = 0``: sockets live for hours; recycling a worker by request
   count would cut them all.
 * ``graceful_timeout``: on SIGTERM the worker (:class:`ws.transport.RoomServiceWorker`)
