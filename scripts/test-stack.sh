@@ -18,7 +18,14 @@ export COMPOSE_ENV_FILES=$env_file
 compose=(docker compose)
 
 mkdir -p test-output
-scripts/throwaway-env "$env_file" "$HTTP_PORT"
+# Fresh secrets, unless a kept stack (KEEP_STACK=1) still has its volumes:
+# MariaDB was initialised with the env file's passwords, and new ones would
+# lock migrate and db-api out.
+if [ -f "$env_file" ] && docker volume inspect "${COMPOSE_PROJECT_NAME}_mysql-data" >/dev/null 2>&1; then
+    echo "test-stack: reusing $env_file: the stack's volumes were kept"
+else
+    scripts/throwaway-env "$env_file" "$HTTP_PORT"
+fi
 
 cleanup() {
     status=$?
