@@ -10,14 +10,15 @@ from docs.mdtext import ROOT, tracked_files
 
 ALLOWED = {".ci/run"}
 # A sibling directory of the checkout, a path on one machine, or the notes and
-# contract this project was started from.
-OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(?:design|tools)\b|/work/|stack-notes|contract\.md")
+# contract this project was started from. (The brackets keep this file from
+# matching a plain search for those words.)
+OUTSIDE = re.compile(r"\.\./s[h]ared\b|\bs[h]ared/(?:design|tools)\b|/w[o]rk/|s[t]ack-notes|c[o]ntract\.md")
 
 
 def test_no_tracked_file_points_outside_the_repository():
     offenders = []
     for name in tracked_files():
-        if name in ALLOWED or name == "tests/docs/test_standalone.py":
+        if name in ALLOWED:
             continue
         try:
             text = (ROOT / name).read_text(encoding="utf-8")
@@ -30,6 +31,6 @@ def test_no_tracked_file_points_outside_the_repository():
 
 
 def test_the_check_finds_a_pointer():
-    assert OUTSIDE.search("see ../shared/design for why")
-    assert OUTSIDE.search("(stack-notes, DBUtils)")
+    assert OUTSIDE.search("see ../" + "sha" + "red/design for why")
+    assert OUTSIDE.search("(stack" + "-notes, DBUtils)")
     assert not OUTSIDE.search("the shared session in Redis")
