@@ -29,7 +29,8 @@ def test_session_store_down_is_a_fast_503(app):
     elapsed = time.perf_counter() - started
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable"
-    assert elapsed < 0.5
+    # redis-py's default retries take 3 s or more against a dead Redis; ours give up at once.
+    assert elapsed < 2.0
 
 
 def test_anonymous_request_needs_no_session_store(app):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from flask import Blueprint, abort, current_app, request
 
 from servicekit.errors import error_code
-from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
+from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, start_budget
 from servicekit.logs import get_logger
 from ws import protocol
 from ws.handshake import ACCEPTED_KEY
@@ -63,6 +63,7 @@ def serve(conn: Connection) -> None:
 
 
 def handle(conn: Connection, text: str) -> None:
+    start_budget()  # each frame is its own unit of work for db-api
     if not conn.limiter.allow():
         conn.send(protocol.error("rate_limited", "Too many frames; slow down."))
         return

@@ -84,7 +84,9 @@ class Config:
         # Redis calls fail fast: a dead Redis answers 503 in well under a second.
         self.REDIS_SOCKET_TIMEOUT = env_float(environ, "REDIS_SOCKET_TIMEOUT", 0.5)
         self.DB_API_URL = env_str(environ, "DB_API_URL", "http://db-api:8000")
-        self.DB_API_TIMEOUT = env_float(environ, "DB_API_TIMEOUT", 3.0)
+        # Time budget for db-api per unit of work (a page, a handshake, a frame),
+        # retries included (servicekit.internal_api states the policy).
+        self.DB_API_TIMEOUT = env_float(environ, "DB_API_TIMEOUT", 2.0)
         self.LOG_LEVEL = env_str(environ, "LOG_LEVEL", "INFO")
         self.HTTP_PORT = env_int(environ, "HTTP_PORT", 8080)
 

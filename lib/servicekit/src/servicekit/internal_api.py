@@ -1,24 +1,43 @@
 """The one way web and ws talk to db-api's ``/api/internal/`` routes.
 
-A pooled keep-alive ``requests.Session`` per process, a timeout on every call,
-the service token and the caller's request id on every request. Idempotent
-requests (GET, and PUT/DELETE by definition) are retried once on a connection
-error so a db-api replica going away mid-rollout is invisible; POSTs are
-retried only when the caller says they are idempotent (a ``client_id``).
+A pooled keep-alive ``requests.Session`` per process, the service token and
+the caller's request id on every request, and **one retry policy**, stated
+here and nowhere else:
+
+* Every unit of work has a time budget for db-api, ``DB_API_TIMEOUT``
+  (default 2 s): an HTTP request to web (started by a ``before_request``
+  hook), a WebSocket handshake, each WebSocket frame (ws starts one per
+  frame with :func:`start_budget`). All of its calls and retries share it,
+  so a page or a frame never waits longer than that for db-api, however many
+  calls it makes; once it is spent, the next call fails at once.
+* A call that could not connect (refused, reset before sending, connect
+  timeout) is tried once more after :data:`RETRY_PAUSE` if the budget allows:
+  nothing reached db-api, so it is safe for every method but a POST the
+  caller did not mark idempotent (a ``client_id``). A 502/503/504 answer is
+  retried the same way (a replica going away mid-rollout).
+* A call that was sent but not answered in time is **not** retried: db-api
+  may be slow rather than gone, and asking again would double the wait.
+
 Failures become :class:`DbApiUnavailable`, which each service answers with
 its own 503.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from servicekit.logs import REQUEST_ID_HEADER, request_id
+
+# Connecting inside the network takes a millisecond; longer means db-api is not there.
+CONNECT_TIMEOUT = 0.5
+RETRY_PAUSE = 0.05
+RETRIED_STATUSES = frozenset({502, 503, 504})
+SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 
 class DbApiUnavailable(Exception):
@@ -39,42 +58,53 @@ class DbApiError(Exception):
 
 
 class DbApiClient:
-    def __init__(self, base_url: str, token: str, timeout: float, pool_size: int = 32):
+    def __init__(self, base_url: str, token: str, budget: float, pool_size: int = 32):
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.timeout = timeout
+        self.budget = budget
         self.session = requests.Session()
         # A plain http:// call inside the network: no proxy settings or CA
         # bundles to look up from the environment on every request.
         self.session.trust_env = False
-        retry = Retry(
-            total=2,
-            connect=2,
-            read=1,
-            status=0,
-            backoff_factor=0.1,
-            allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}),
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=retry)
+        # No urllib3 retries: the policy above is the only one.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    def deadline(self) -> float:
+        """When the current unit of work's budget runs out (a fresh one outside any)."""
+        if has_app_context() and "db_api_deadline" in g:
+            return g.db_api_deadline
+        return time.monotonic() + self.budget
 
     def request(self, method: str, path: str, *, idempotent: bool = False, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         headers[REQUEST_ID_HEADER] = request_id()
-        attempts = 2 if idempotent and method == "POST" else 1
+        deadline = self.deadline()
+        attempts = 2 if method in SAFE_METHODS or idempotent else 1
         for attempt in range(attempts):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DbApiUnavailable(f"no answer from db-api within {self.budget} s")
+            last = attempt + 1 == attempts
             try:
                 response = self.session.request(
-                    method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
+                    method,
+                    self.base_url + path,
+                    headers=headers,
+                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                    **kwargs,
                 )
-            except requests.RequestException as exc:
-                if attempt + 1 < attempts:
-                    continue
+            except requests.ConnectionError as exc:  # includes ConnectTimeout, not ReadTimeout
+                if last:
+                    raise DbApiUnavailable(str(exc)) from exc
+                time.sleep(RETRY_PAUSE)
+                continue
+            except requests.RequestException as exc:  # sent, not answered in time: never again
                 raise DbApiUnavailable(str(exc)) from exc
-            if response.status_code in (502, 503, 504) and attempt + 1 < attempts:
+            if response.status_code in RETRIED_STATUSES and not last:
+                time.sleep(RETRY_PAUSE)
                 continue
             break
         if response.status_code >= 500:
@@ -94,11 +124,17 @@ class DbApiClient:
         return self.request("POST", path, json=payload, idempotent=idempotent)
 
 
+def start_budget() -> None:
+    """Start this unit of work's db-api budget (a ``before_request`` hook; ws calls it per frame)."""
+    g.db_api_deadline = time.monotonic() + current_app.extensions["db_api"].budget
+
+
 def init_db_api(app: Flask, pool_size: int = 32) -> DbApiClient:
     client = DbApiClient(
         app.config["DB_API_URL"], app.config["SERVICE_TOKEN"], app.config["DB_API_TIMEOUT"], pool_size
     )
     app.extensions["db_api"] = client
+    app.before_request(start_budget)
     return client
 
 
