@@ -83,3 +83,11 @@ def new_room(base_url: str, client: requests.Session) -> str:
     )
     assert response.status_code == 201, response.text
     return response.json()["slug"]
+
+
+def replica_get(container: str, path: str) -> dict:
+    """GET a path on one replica directly (inside its container), as JSON."""
+    url = f"http://127.0.0.1:8000{path}"
+    script = f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=5).read().decode())"
+    command = ["docker", "exec", container, "python", "-c", script]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout)

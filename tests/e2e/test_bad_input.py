@@ -39,20 +39,32 @@ def test_malformed_json_is_400(base_url, logged_in):
     assert error_code(response) == "bad_request"
 
 
-def test_deeply_nested_json_is_refused_cleanly(base_url, logged_in):
-    body = "[" * 100_000 + "]" * 100_000
+def test_deeply_nested_json_is_400(base_url, logged_in):
+    body = "[" * 20_000 + "]" * 20_000
     response = api(
         logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
+    assert error_code(response) == "bad_request"
 
 
-@pytest.mark.parametrize("body", ["[]", '"a string"', "42", "null", '{"name": 42}', '{"name": ["x"]}', "{}"])
-def test_wrong_json_shapes_are_422_or_400(base_url, logged_in, body):
+@pytest.mark.parametrize("body", ["[]", '"a string"', "42", "null"])
+def test_json_that_is_not_an_object_is_400(base_url, logged_in, body):
     response = api(
         logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
+    assert error_code(response) == "bad_request"
+
+
+@pytest.mark.parametrize("body", ['{"name": 42}', '{"name": ["x"]}', "{}"])
+def test_an_object_with_wrong_fields_is_422_naming_the_field(base_url, logged_in, body):
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert error_code(response) == "validation_error"
+    assert "name" in response.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +132,7 @@ def test_sql_metacharacters_are_just_text(base_url, logged_in):
 
 def test_oversized_header_is_refused(base_url):
     response = requests.get(f"{base_url}/api/v1/rooms", headers={"X-Big": "a" * 20_000}, timeout=10)
-    assert response.status_code in (400, 431, 494)
+    assert response.status_code == 400
 
 
 def test_request_id_cannot_inject_headers(base_url):
@@ -129,8 +141,30 @@ def test_request_id_cannot_inject_headers(base_url):
     )
     assert response.status_code == 200
     assert response.headers["X-Request-ID"] == "abc<script>x</script>"
-    with pytest.raises(ValueError):
-        requests.get(f"{base_url}/health", headers={"X-Request-ID": "a\r\nSet-Cookie: evil=1"}, timeout=5)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"X-Request-ID: a\rSet-Cookie: evil=1",  # a bare CR inside the value
+        b"X-Request-ID: a\r\n Set-Cookie: evil=1",  # an obsolete folded line
+        b"X-Request-ID: a%0d%0aSet-Cookie: evil=1",  # percent-encoded, must stay text
+    ],
+)
+def test_a_request_header_never_becomes_a_response_header(base_url, header):
+    """Sent raw (client libraries refuse these), so the server itself is tested."""
+    parts = urlsplit(base_url)
+    request = b"GET /health HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\n" + header
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(request + b"\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert head[0].split()[1] in (b"200", b"400"), head[0]
+    assert not [line for line in head[1:] if line.lower().startswith(b"set-cookie: evil")], head
+    echoed = [line for line in head[1:] if line.lower().startswith(b"x-request-id:")]
+    assert all(b"\r" not in line and b"\n" not in line for line in echoed)
 
 
 def test_slow_client_is_cut_off_by_nginx(base_url):

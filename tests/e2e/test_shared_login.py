@@ -1,5 +1,7 @@
 """One login works everywhere (docs/api.md, "Conventions"): web, /api/ and /ws/."""
 
+import json
+
 import requests
 import websocket
 
@@ -18,6 +20,15 @@ def open_ws(base_url: str, slug: str, cookie: str | None):
         cookie=f"{COOKIE}={cookie}" if cookie else None,
         timeout=5,
     )
+
+
+def next_frame_of_type(conn, kind: str, limit: int = 20) -> dict:
+    """The next frame of ``kind``; presence frames may come before it."""
+    for _ in range(limit):
+        frame = json.loads(conn.recv())
+        if frame.get("type") == kind:
+            return frame
+    raise AssertionError(f"no {kind} frame among the next {limit}")
 
 
 def handshake_status(base_url: str, slug: str, cookie: str | None) -> int:
@@ -61,7 +72,7 @@ def test_one_cookie_is_honoured_by_every_service(base_url, logged_in, credential
     cookie = logged_in.cookies.get(COOKIE)
     conn = open_ws(base_url, slug, cookie)
     conn.send('{"type": "ping"}')
-    assert '"pong"' in conn.recv()
+    assert next_frame_of_type(conn, "pong") == {"type": "pong"}
     conn.close()
 
 

@@ -9,6 +9,7 @@ The fault table in docs/security.md comes from these tests.
 """
 
 import json
+import os
 import secrets
 import subprocess
 import time
@@ -149,3 +150,35 @@ def test_db_api_down_is_a_503_page_and_error_frames_then_recovers(two_replicas, 
     wait_ready(two_replicas)
     assert user.get(f"{two_replicas}/rooms", timeout=10).status_code == 200
     assert user.get(f"{two_replicas}/api/v1/me", timeout=10).status_code == 200
+
+
+def test_a_stalled_db_api_holds_a_page_or_a_frame_at_most_its_budget(two_replicas, user, room):
+    """Every db-api replica frozen (accepting, never answering): a page and a
+    WebSocket frame each wait at most DB_API_TIMEOUT (2 s) in all, then 503 / an error frame."""
+    budget = float(os.environ.get("DB_API_TIMEOUT", "2"))
+    sock = websocket.create_connection(
+        two_replicas.replace("http", "ws", 1) + f"/ws/rooms/{room}",
+        cookie=f"session={user.cookies.get('session')}",
+        timeout=15,
+    )
+    replicas = container_ids("db-api")
+    subprocess.run(["docker", "pause", *replicas], check=True)
+    try:
+        started = time.monotonic()
+        page = user.get(f"{two_replicas}/rooms/{room}", timeout=15)
+        page_wait = time.monotonic() - started
+        assert page.status_code == 503
+        started = time.monotonic()
+        sock.send(json.dumps({"type": "message", "body": "stalled", "client_id": secrets.token_hex(6)}))
+        frame = json.loads(sock.recv())
+        while frame.get("type") == "presence":
+            frame = json.loads(sock.recv())
+        frame_wait = time.monotonic() - started
+        assert frame["type"] == "error" and frame["code"] == "unavailable", frame
+    finally:
+        subprocess.run(["docker", "unpause", *replicas], check=True)
+        sock.close()
+    # The budget plus the time this shared machine takes to run the request at all.
+    assert page_wait < budget + 1.5, f"the page waited {page_wait:.1f} s for a stalled db-api"
+    assert frame_wait < budget + 1.5, f"the frame waited {frame_wait:.1f} s for a stalled db-api"
+    wait_ready(two_replicas)

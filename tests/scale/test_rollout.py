@@ -8,6 +8,7 @@ from e2e.stack import run_script
 RETRYABLE = {502, 503, 504, "ConnectionError", "ReadTimeout"}
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("service", ["web", "db-api", "ws"])
 def test_rollout_under_load_loses_nothing(two_of_each, user, room, service):
     with Load(two_of_each, user, room, sockets=3) as load:

@@ -8,13 +8,20 @@ from servicekit.internal_api import init_db_api
 from ws import views
 from ws.config import WsConfig
 from ws.handshake import make_check
-from ws.hub import init_hub
+from ws.hub import current_hub, init_hub
 from ws.transport import install_handshake_check
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
-    init_service(app, service="ws", config_mixin=WsConfig, path_prefix="/ws", overrides=overrides)
+    init_service(
+        app,
+        service="ws",
+        config_mixin=WsConfig,
+        path_prefix="/ws",
+        ready_details=lambda: current_hub().status(),
+        overrides=overrides,
+    )
     register_error_handlers(app, render_json_error)
     init_db_api(app)
     init_hub(app)

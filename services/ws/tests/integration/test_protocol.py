@@ -100,24 +100,25 @@ def test_other_rooms_get_nothing(user, room):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "code"),
     [
-        "not json",
-        "[1]",
-        '"message"',
-        '{"type": "shout"}',
-        '{"type": "message", "body": "no client id"}',
-        '{"type": "message", "body": "", "client_id": "a"}',
-        '{"type": "message", "body": "   ", "client_id": "a"}',
-        json.dumps({"type": "message", "body": "x" * 2001, "client_id": "a"}),
-        '{"type": "message", "body": "ok", "client_id": "bad id!"}',
+        ("not json", "invalid_json"),
+        ("[1]", "invalid_frame"),
+        ('"message"', "invalid_frame"),
+        ('{"type": "shout"}', "unknown_type"),
+        ('{"type": "message", "body": "no client id"}', "validation_error"),
+        ('{"type": "message", "body": "", "client_id": "a"}', "validation_error"),
+        ('{"type": "message", "body": "   ", "client_id": "a"}', "validation_error"),
+        (json.dumps({"type": "message", "body": "x" * 2001, "client_id": "a"}), "validation_error"),
+        ('{"type": "message", "body": "ok", "client_id": "bad id!"}', "validation_error"),
     ],
 )
-def test_invalid_frames_get_an_error_and_the_socket_stays_open(user, room, text):
+def test_invalid_frames_get_their_error_code_and_the_socket_stays_open(user, room, text, code):
     ws = user.connect(room)
     ws.send(text)
     error = recv_json(ws, "error")
-    assert isinstance(error["code"], str) and isinstance(error["message"], str)
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
     ws.send(json.dumps({"type": "ping"}))
     assert recv_json(ws, "pong") == {"type": "pong"}
     ws.close()
