@@ -24,14 +24,23 @@ def test_ping_pong(user, room):
     ws.close()
 
 
+def presence_until(ws, expected: list[str], timeout: float = 5) -> list[str]:
+    """Presence frames until one lists ``expected`` (a repeat of the old list may come first)."""
+    deadline = time.monotonic() + timeout
+    users: list[str] = []
+    while users != expected and time.monotonic() < deadline:
+        users = recv_json(ws, "presence", timeout=max(0.1, deadline - time.monotonic()))["users"]
+    return users
+
+
 def test_presence_on_join_and_leave(make_user, user, room):
     first = user.connect(room)
     assert recv_json(first, "presence")["users"] == [user.username]
     other = make_user()
     second = other.connect(room)
     expected = sorted([user.username, other.username])
-    assert recv_json(second, "presence")["users"] == expected
-    assert recv_json(first, "presence")["users"] == expected
+    assert presence_until(second, expected) == expected
+    assert presence_until(first, expected) == expected
     # A second socket of the same user does not list them twice.
     third = other.connect(room)
     assert recv_json(third, "presence")["users"] == expected
@@ -143,12 +152,13 @@ def test_excess_frames_are_rate_limited(user, room):
     started = time.monotonic()
     for _ in range(total):
         ws.send('{"type": "ping"}')
-    elapsed = time.monotonic() - started
     reader.join(15)
+    # The server took the frames somewhere inside this window (they may queue
+    # behind others on a busy machine), so the bucket refilled at most this long.
+    window = time.monotonic() - started
     assert counts["pong"] + counts["rate_limited"] == total
     assert counts["rate_limited"] > 0
-    # No more pongs than the burst plus what refilled while sending (and a margin).
-    assert counts["pong"] <= burst + rate * (elapsed + 0.5) + 1
+    assert counts["pong"] <= burst + rate * window + 1
     ws.close()
 
 
