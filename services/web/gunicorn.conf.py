@@ -11,10 +11,11 @@ import os
 # Shared settings and hooks (bind, JSON logs, metrics directory, ...); gunicorn
 # reads every module-level name, so all of them are taken.
 from servicekit.gunicorn_conf import *  # noqa: F403
+from servicekit.settings import value
 
 worker_class = "gevent"
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+workers = value(os.environ, "WEB_WORKERS")
+worker_connections = value(os.environ, "WEB_WORKER_CONNECTIONS")
 # Recycle workers now and then (leaks), not every few seconds under load.
 max_requests = 100000
 max_requests_jitter = 10000

@@ -23,8 +23,9 @@ import os
 # Shared settings and hooks (bind, JSON logs, metrics directory, ...); gunicorn
 # reads every module-level name, so all of them are taken.
 from servicekit.gunicorn_conf import *  # noqa: F403
+from servicekit.settings import value
 
 worker_class = "ws.transport.RoomServiceWorker"
 workers = 1
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "4000"))
+worker_connections = value(os.environ, "WS_WORKER_CONNECTIONS")
 max_requests = 0

@@ -447,7 +447,9 @@ def test_configmaps_hold_no_secrets(overlay, configmap):
 )
 def test_compose_settings_reach_the_service(overlay, name):
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    wanted = set(compose["services"][name]["environment"]) - {"HEALTHCHECK_URL"}  # probes replace it
+    # Probes replace HEALTHCHECK_URL; the Secret gives each secret as a value, not as a *_FILE.
+    wanted = {k for k in compose["services"][name]["environment"] if not k.endswith("_FILE")}
+    wanted.discard("HEALTHCHECK_URL")
     deployment = find(overlay, "Deployment", name)
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     config_name = next(s["configMapRef"]["name"] for s in container["envFrom"] if "configMapRef" in s)
@@ -471,8 +473,8 @@ def test_connection_budget(overlay):
     """(HPA max + surge + draining pods) x workers x pool + reserve <= max_connections."""
     deployment = find(overlay, "Deployment", "db-api")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    workers = int(env_value(container, "GUNICORN_WORKERS") or 2)
-    pool = int(env_value(container, "DB_POOL_MAX") or env_value(container, "GUNICORN_THREADS") or 8)
+    workers = int(env_value(container, "API_WORKERS") or 2)
+    pool = int(env_value(container, "DB_POOL_MAX") or env_value(container, "API_THREADS") or 8)
     hpa = find(overlay, "HorizontalPodAutoscaler", "db-api")["spec"]
     surge = deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
     if isinstance(surge, str):

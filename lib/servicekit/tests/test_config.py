@@ -1,23 +1,36 @@
 import pytest
 
-from servicekit.config import DEFAULT_SECRET_KEY, ConfigError, config_for
+from servicekit.config import ConfigError, config_for
+from servicekit.settings import DEFAULT_SECRET_KEY
 
 
 class Mixin:
     def __init__(self, environ):
         super().__init__(environ)
-        self.EXTRA = environ.get("EXTRA", "x")
+        self.DERIVED = self.ROOM_HISTORY * 2
+
+
+def config(environ, service="web"):
+    return config_for(Mixin, environ, service=service)
 
 
 def test_each_app_env_picks_its_class():
-    assert config_for(Mixin, {"APP_ENV": "development"}).DEBUG is True
-    assert config_for(Mixin, {"APP_ENV": "testing"}).TESTING is True
-    assert config_for(Mixin, {"APP_ENV": "testing", "EXTRA": "y"}).EXTRA == "y"
+    assert config({"APP_ENV": "development"}).DEBUG is True
+    assert config({"APP_ENV": "testing"}).TESTING is True
+
+
+def test_a_service_gets_the_registry_settings_it_reads_and_no_others():
+    web = config({"APP_ENV": "testing", "ROOM_HISTORY": "7"})
+    assert web.ROOM_HISTORY == 7 and web.DERIVED == 14
+    assert web.RATELIMIT_LOGIN == "10/minute" and web.LOG_LEVEL == "INFO"
+    assert not hasattr(web, "WS_SEND_QUEUE_SIZE")  # ws's own
+    ws = config_for(type("Plain", (), {}), {"APP_ENV": "testing"}, service="ws")
+    assert ws.WS_SEND_QUEUE_SIZE == 256 and not hasattr(ws, "ROOM_HISTORY")
 
 
 def test_unknown_app_env_is_named():
     with pytest.raises(ConfigError, match="APP_ENV"):
-        config_for(Mixin, {"APP_ENV": "staging"})
+        config({"APP_ENV": "staging"})
 
 
 @pytest.mark.parametrize("secret", [None, DEFAULT_SECRET_KEY, "short"])
@@ -26,34 +39,34 @@ def test_production_refuses_default_or_short_secret_key(secret):
     if secret is not None:
         environ["SECRET_KEY"] = secret
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        config_for(Mixin, environ)
+        config(environ)
 
 
 def test_production_refuses_default_service_token():
     with pytest.raises(ConfigError, match="SERVICE_TOKEN"):
-        config_for(Mixin, {"APP_ENV": "production", "SECRET_KEY": "s" * 40})
+        config({"APP_ENV": "production", "SECRET_KEY": "s" * 40})
 
 
 def test_production_accepts_real_secrets():
-    config = config_for(Mixin, {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "SERVICE_TOKEN": "t" * 40})
-    assert config.SESSION_REFRESH_EACH_REQUEST is False
-    assert config.SESSION_COOKIE_HTTPONLY is True
-    assert config.SESSION_COOKIE_SAMESITE == "Lax"
+    production = config({"APP_ENV": "production", "SECRET_KEY": "s" * 40, "SERVICE_TOKEN": "t" * 40})
+    assert production.SESSION_REFRESH_EACH_REQUEST is False
+    assert production.SESSION_COOKIE_HTTPONLY is True
+    assert production.SESSION_COOKIE_SAMESITE == "Lax"
 
 
-def test_bad_numbers_name_the_setting():
-    with pytest.raises(ConfigError, match="HTTP_PORT"):
-        config_for(Mixin, {"APP_ENV": "testing", "HTTP_PORT": "eighty"})
+def test_bad_values_name_the_setting():
+    with pytest.raises(ConfigError, match="ROOM_HISTORY must be a whole number of at least 1, not 'many'"):
+        config({"APP_ENV": "testing", "ROOM_HISTORY": "many"})
 
 
 def test_secrets_can_come_from_files(tmp_path):
     secret = tmp_path / "secret_key"
     secret.write_text("f" * 40 + "\n")
     environ = {"APP_ENV": "production", "SECRET_KEY_FILE": str(secret), "SERVICE_TOKEN": "t" * 40}
-    assert config_for(Mixin, environ).SECRET_KEY == "f" * 40
+    assert config(environ).SECRET_KEY == "f" * 40
 
 
 def test_unreadable_secret_file_is_named(tmp_path):
     environ = {"APP_ENV": "testing", "SECRET_KEY_FILE": str(tmp_path / "missing")}
     with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
-        config_for(Mixin, environ)
+        config(environ)

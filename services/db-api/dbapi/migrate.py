@@ -16,17 +16,15 @@ from urllib.parse import quote
 
 from yoyo import get_backend, read_migrations
 
-from servicekit.config import env_secret
+from servicekit.settings import value
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def database_url(environ=os.environ) -> str:
-    user = quote(environ.get("DB_USER", "roomservice"), safe="")
-    password = quote(env_secret(environ, "DB_PASSWORD", ""), safe="")
-    host = environ.get("DB_HOST", "mysql")
-    port = environ.get("DB_PORT", "3306")
-    name = environ.get("DB_NAME", "roomservice")
+    user = quote(value(environ, "DB_USER"), safe="")
+    password = quote(value(environ, "DB_PASSWORD"), safe="")
+    host, port, name = (value(environ, name) for name in ("DB_HOST", "DB_PORT", "DB_NAME"))
     return f"mysql://{user}:{password}@{host}:{port}/{name}?charset=utf8mb4"
 
 

@@ -1,15 +1,9 @@
-"""web's own settings; shared ones come from :mod:`servicekit.config`."""
-
-from servicekit.config import env_int
+"""web's settings beyond the registry's (``servicekit.settings``: every setting
+web reads, e.g. ``MAX_CONTENT_LENGTH``, ``ROOM_HISTORY``, is already an attribute)."""
 
 
 class WebConfig:
     def __init__(self, environ):
         super().__init__(environ)
-        # The whole upload request; Nginx's client_max_body_size agrees.
-        self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
         # The token lives as long as the session: a form left open for an hour still submits.
         self.WTF_CSRF_TIME_LIMIT = None
-        # How many messages the room page renders before the live chat takes over.
-        self.ROOM_HISTORY = env_int(environ, "ROOM_HISTORY", 50)
-        self.ROOMS_PER_PAGE = env_int(environ, "ROOMS_PER_PAGE", 50)

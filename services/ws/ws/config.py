@@ -1,24 +1,6 @@
-"""ws's own settings; shared ones come from :mod:`servicekit.config`."""
-
-from servicekit.config import env_float, env_int, env_str
+"""ws reads only registry settings (``servicekit.settings``: ``ALLOWED_ORIGINS``,
+``WS_RATE_PER_SECOND``, ``WS_SEND_QUEUE_SIZE``, ...); nothing is derived here."""
 
 
 class WsConfig:
-    def __init__(self, environ):
-        super().__init__(environ)
-        http_port = env_int(environ, "HTTP_PORT", 8080)
-        default_origins = f"http://127.0.0.1:{http_port},http://localhost:{http_port}"
-        self.ALLOWED_ORIGINS = frozenset(
-            origin.strip()
-            for origin in env_str(environ, "ALLOWED_ORIGINS", default_origins).split(",")
-            if origin.strip()
-        )
-        # Per-connection token bucket (docs/websocket.md: 20 frames/s, bursts of 40).
-        self.WS_RATE_PER_SECOND = env_float(environ, "WS_RATE_PER_SECOND", 20.0)
-        self.WS_RATE_BURST = env_int(environ, "WS_RATE_BURST", 40)
-        # Frames waiting for one slow client before it is dropped (close 1008).
-        self.WS_SEND_QUEUE_SIZE = env_int(environ, "WS_SEND_QUEUE_SIZE", 256)
-        # A replica's presence entries outlive it by at most this long.
-        self.WS_PRESENCE_TTL = env_float(environ, "WS_PRESENCE_TTL", 15.0)
-        # Logged-out sessions' sockets close within this interval plus a Redis round trip.
-        self.WS_REVOCATION_INTERVAL = env_float(environ, "WS_REVOCATION_INTERVAL", 2.0)
+    pass

@@ -29,7 +29,7 @@ def init_service(
     ``path_prefix`` is where the service lives behind Nginx (``/api``, ``/ws``),
     since Nginx passes paths through unchanged.
     """
-    app.config.from_object(config_for(config_mixin))
+    app.config.from_object(config_for(config_mixin, service=service))
     if overrides:
         app.config.update(overrides)
     # Exactly one proxy (Nginx) sits in front: trust one hop of X-Forwarded-*.

@@ -1,8 +1,11 @@
-"""Config objects per ``APP_ENV``, read from the environment.
+"""Config objects per ``APP_ENV``, read from the environment through the settings registry.
 
-A service defines a mixin with its own settings; :func:`config_for` combines
-it with the environment's class, so ``ProductionConfig`` rules (no default
-secrets) apply to every service without being written three times.
+Every setting the registry (:mod:`servicekit.settings`) says a service reads
+becomes an attribute of that service's config object, parsed and defaulted
+there, so a name, its default and its parser exist once. A service's mixin
+adds only what is derived from them; :func:`config_for` combines it with the
+environment's class, so ``ProductionConfig`` rules (no default secrets) apply
+to every service without being written three times.
 """
 
 from __future__ import annotations
@@ -11,63 +14,10 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 
-# Placeholders for development; ProductionConfig refuses them.
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105
-DEFAULT_SERVICE_TOKEN = "dev-insecure-service-token"  # noqa: S105
-MIN_SECRET_LENGTH = 32
+from servicekit import settings
+from servicekit.settings import ConfigError
 
-
-class ConfigError(RuntimeError):
-    """A setting is missing or unsafe; the message names it."""
-
-
-def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    value = environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{name} must be true or false, not {value!r}")
-
-
-def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, not {value!r}") from None
-
-
-def env_float(environ: Mapping[str, str], name: str, default: float) -> float:
-    value = environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {value!r}") from None
-
-
-def env_str(environ: Mapping[str, str], name: str, default: str) -> str:
-    value = environ.get(name)
-    return default if value is None or value == "" else value
-
-
-def env_secret(environ: Mapping[str, str], name: str, default: str) -> str:
-    """A secret from ``NAME``, or from the file ``NAME_FILE`` names (Docker
-    and Kubernetes secrets are mounted as files)."""
-    path = environ.get(f"{name}_FILE")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return handle.read().strip()
-        except OSError as exc:
-            raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
-    return env_str(environ, name, default)
+__all__ = ["CONFIGS", "Config", "ConfigError", "config_for"]
 
 
 class Config:
@@ -76,37 +26,19 @@ class Config:
     ENV_NAME = "base"
     DEBUG = False
     TESTING = False
+    #: Set by :func:`config_for`: whose settings to read.
+    SERVICE = ""
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        self.SECRET_KEY = env_secret(environ, "SECRET_KEY", DEFAULT_SECRET_KEY)
-        self.SERVICE_TOKEN = env_secret(environ, "SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN)
-        self.REDIS_URL = env_str(environ, "REDIS_URL", "redis://redis:6379/0")
-        # Redis calls fail fast: a dead Redis answers 503 in well under a second.
-        self.REDIS_SOCKET_TIMEOUT = env_float(environ, "REDIS_SOCKET_TIMEOUT", 0.5)
-        self.DB_API_URL = env_str(environ, "DB_API_URL", "http://db-api:8000")
-        # Time budget for db-api per unit of work (a page, a handshake, a frame),
-        # retries included (servicekit.internal_api states the policy).
-        self.DB_API_TIMEOUT = env_float(environ, "DB_API_TIMEOUT", 2.0)
-        self.LOG_LEVEL = env_str(environ, "LOG_LEVEL", "INFO")
-        self.HTTP_PORT = env_int(environ, "HTTP_PORT", 8080)
+        for setting in settings.app_settings(self.SERVICE):
+            setattr(self, setting.name, settings.value(environ, setting.name))
 
-        # The one login shared by web, db-api and ws (docs/api.md, "Conventions").
-        # Every service must agree on these, so they are defined only here.
-        self.SESSION_COOKIE_NAME = env_str(environ, "SESSION_COOKIE_NAME", "session")
-        self.SESSION_COOKIE_SECURE = env_bool(environ, "SESSION_COOKIE_SECURE", False)
+        # The one login shared by web, db-api and ws (docs/api.md, "Conventions"):
+        # every service must agree on these, so they are defined only here.
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_KEY_PREFIX = env_str(environ, "SESSION_KEY_PREFIX", "session:")
         self.SESSION_REFRESH_EACH_REQUEST = False
-        self.PERMANENT_SESSION_LIFETIME = timedelta(
-            seconds=env_int(environ, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600)
-        )
-
-        # Rate limits (Flask-Limiter syntax); tests and load runs raise or lower them.
-        self.RATELIMIT_ENABLED = env_bool(environ, "RATELIMIT_ENABLED", True)
-        self.RATELIMIT_LOGIN = env_str(environ, "RATELIMIT_LOGIN", "10/minute")
-        self.RATELIMIT_REGISTER = env_str(environ, "RATELIMIT_REGISTER", "5/minute")
-        self.RATELIMIT_MESSAGES = env_str(environ, "RATELIMIT_MESSAGES", "120/minute")
+        self.PERMANENT_SESSION_LIFETIME = timedelta(seconds=self.SESSION_LIFETIME_SECONDS)
 
     def check(self) -> None:
         """Refuse settings that must never reach this environment."""
@@ -126,29 +58,19 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
     def check(self) -> None:
-        for name, default in (
-            ("SECRET_KEY", DEFAULT_SECRET_KEY),
-            ("SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
-        ):
-            value = getattr(self, name)
-            if value == default or len(value) < MIN_SECRET_LENGTH:
-                raise ConfigError(
-                    f"{name} is the default or shorter than {MIN_SECRET_LENGTH} "
-                    f"characters; production refuses to start with it"
-                )
+        for name in ("SECRET_KEY", "SERVICE_TOKEN"):
+            problem = settings.production_problem(name, getattr(self, name))
+            if problem:
+                raise ConfigError(problem)
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}
 
 
-def config_for(service_mixin: type, environ: Mapping[str, str] = os.environ) -> Config:
-    """Build the config object for ``APP_ENV`` with the service's own settings."""
-    app_env = environ.get("APP_ENV", "production")
-    try:
-        base = CONFIGS[app_env]
-    except KeyError:
-        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {app_env!r}") from None
-    cls = type(f"{base.__name__}With{service_mixin.__name__}", (service_mixin, base), {})
+def config_for(service_mixin: type, environ: Mapping[str, str] = os.environ, *, service: str) -> Config:
+    """Build ``service``'s config object for ``APP_ENV``, with its mixin's derived settings."""
+    base = CONFIGS[settings.value(environ, "APP_ENV")]
+    cls = type(f"{base.__name__}With{service_mixin.__name__}", (service_mixin, base), {"SERVICE": service})
     config = cls(environ)
     config.check()
     return config

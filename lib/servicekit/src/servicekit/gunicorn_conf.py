@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from servicekit.settings import value
+
 __all__ = [
     "accesslog",
     "bind",
@@ -23,28 +25,29 @@ __all__ = [
 ]
 
 # Workers write metrics here; /metrics aggregates them (servicekit.metrics).
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/prometheus-metrics")  # noqa: S108 - tmpfs
+# prometheus_client reads the variable itself, so it is put in the environment.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = value(os.environ, "PROMETHEUS_MULTIPROC_DIR")
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+bind = f"0.0.0.0:{value(os.environ, 'PORT')}"
 # Nginx is the only client; it sends X-Forwarded-*, which ProxyFix trusts for one hop.
 forwarded_allow_ips = "*"
 # Heartbeat files in memory: the root filesystem is read-only in compose.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - private to the container
 # gunicorn 27's control socket defaults to a path shared by every server.
 control_socket_disable = True
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+timeout = value(os.environ, "GUNICORN_TIMEOUT")
+graceful_timeout = value(os.environ, "GUNICORN_GRACEFUL_TIMEOUT")
 # Longer than Nginx's upstream keepalive_timeout, so gunicorn never closes first.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+keepalive = value(os.environ, "GUNICORN_KEEPALIVE")
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = value(os.environ, "LOG_LEVEL").lower()
 logger_class = "servicekit.gunicorn_logging.JsonLogger"
 
 
 def on_starting(server):
     """Start every server with an empty metrics directory (stale files lie)."""
-    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    path = value(os.environ, "PROMETHEUS_MULTIPROC_DIR")
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
 

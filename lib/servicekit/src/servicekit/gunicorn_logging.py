@@ -12,12 +12,13 @@ import structlog
 from gunicorn import glogging
 
 from servicekit.logformat import configure_logging
+from servicekit.settings import value
 
 
 class JsonLogger(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
-        configure_logging(os.environ.get("SERVICE_NAME", "app"), cfg.loglevel)
+        configure_logging(value(os.environ, "SERVICE_NAME"), cfg.loglevel)
         self._access = structlog.get_logger("access")
 
     def access(self, resp, req, environ, request_time):
