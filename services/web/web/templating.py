@@ -54,6 +54,17 @@ def human_time(value: str, now: datetime | None = None) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
+def human_size(size: float) -> str:
+    """``10485760`` as "10 MiB", ``1536`` as "1.5 KiB" (binary units, one decimal at most)."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            break
+        size /= 1024
+    if unit == "bytes":
+        return f"{int(size)} bytes"
+    return f"{size:.1f}".removesuffix(".0") + f" {unit}"
+
+
 def link_files(body: str) -> Markup:
     """Escape a message body, then turn each ``/files/<id>`` into a download link.
 
@@ -74,4 +85,5 @@ def link_files(body: str) -> Markup:
 def register(app: Flask) -> None:
     app.add_template_global(static_url)
     app.add_template_filter(human_time)
+    app.add_template_filter(human_size)
     app.add_template_filter(link_files)

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from web.files.routes import human_size, safe_filename
-from web.templating import human_time, link_files, static_url
+from web.files.routes import safe_filename
+from web.templating import human_size, human_time, link_files, static_url
 
 NOW = datetime(2026, 11, 24, 15, 0, 0, tzinfo=timezone.utc)
 
@@ -59,5 +59,14 @@ def test_safe_filename(name, expected):
 
 def test_human_size():
     assert human_size(512) == "512 bytes"
-    assert human_size(2048) == "2.0 KiB"
-    assert human_size(3 * 1024 * 1024) == "3.0 MiB"
+    assert human_size(2048) == "2 KiB"
+    assert human_size(1536) == "1.5 KiB"
+    assert human_size(3 * 1024 * 1024) == "3 MiB"
+    assert human_size(5 * 1024**3) == "5 GiB"
+
+
+@pytest.mark.parametrize(("limit", "shown"), [(10 * 1024 * 1024, "10 MiB"), (512 * 1024, "512 KiB")])
+def test_home_page_quotes_the_upload_limit_in_force(monkeypatch, app_factory, limit, shown):
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", str(limit))
+    page = app_factory().test_client().get("/").get_data(as_text=True)
+    assert f"up to {shown} with the room" in page

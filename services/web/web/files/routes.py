@@ -18,6 +18,7 @@ from web.auth.guards import login_required
 from web.files import bp
 from web.files.forms import UploadForm
 from web.rooms.routes import api_path, render_room
+from web.templating import human_size
 
 UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -27,14 +28,6 @@ def safe_filename(name: str | None) -> str:
     name = unicodedata.normalize("NFC", name or "")
     name = UNSAFE_NAME_CHARS.sub("_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .")
     return name[:200] or "download"
-
-
-def human_size(size: int) -> str:
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024 or unit == "MiB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} bytes"
 
 
 @bp.post("/rooms/<slug>/files")
