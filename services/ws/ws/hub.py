@@ -8,6 +8,8 @@ in tests and tools), and a greenlet that dies unexpectedly is restarted.
 
 from __future__ import annotations
 
+import time
+
 import gevent
 from flask import Flask, current_app
 
@@ -18,6 +20,9 @@ from ws.revocation import RevocationWatcher
 from ws.rooms import Connection, Registry
 
 RESTART_DELAY = 1.0
+# How long a socket waits for its replica's pub/sub subscription (only right
+# after the replica starts, or while Redis is away).
+SUBSCRIBE_WAIT = 2.0
 
 log = get_logger(__name__)
 
@@ -43,15 +48,20 @@ class Hub:
         self.greenlets: list[gevent.Greenlet] = []
 
     def ensure_started(self) -> None:
-        if self.greenlets:
-            return
-        loops = {
-            "subscriber": self.subscriber.run,
-            "presence_flusher": self.presence.run_flusher,
-            "presence_heartbeat": self.presence.run_heartbeat,
-            "revocation": self.revocation.run,
-        }
-        self.greenlets = [gevent.spawn(supervised, name, run) for name, run in loops.items()]
+        """Start the loops on the first socket, and let no socket join before the
+        subscriber listens: the first frames on a new replica (the sender's own
+        message, presence) would otherwise be published before it hears them."""
+        if not self.greenlets:
+            loops = {
+                "subscriber": self.subscriber.run,
+                "presence_flusher": self.presence.run_flusher,
+                "presence_heartbeat": self.presence.run_heartbeat,
+                "revocation": self.revocation.run,
+            }
+            self.greenlets = [gevent.spawn(supervised, name, run) for name, run in loops.items()]
+        deadline = time.monotonic() + SUBSCRIBE_WAIT
+        while not self.subscriber.connected and time.monotonic() < deadline:
+            gevent.sleep(0.01)
 
     def join(self, conn: Connection) -> None:
         self.registry.add(conn)
