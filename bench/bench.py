@@ -37,7 +37,7 @@ LOADTEST_USERS = os.environ.get("USERS", "30")
 LOADTEST_SPAWN = os.environ.get("SPAWN_RATE", "5")
 LOADTEST_DURATION = os.environ.get("DURATION", "60s")
 NGINX = "http://nginx:8080"
-IMAGE = "roomservice/bench:latest"
+IMAGE = f"roomservice/bench:{os.environ.get('IMAGE_TAG') or 'latest'}"
 
 LOG = None
 

@@ -41,7 +41,7 @@ trap 'exit 130' INT TERM
 
 started=$SECONDS
 echo "bench: building the bench client image and the stack's images"
-docker build -q -t roomservice/bench:latest bench >/dev/null
+docker build -q -t "roomservice/bench:${IMAGE_TAG:-latest}" bench >/dev/null
 "${compose[@]}" build --quiet
 echo "bench: starting $COMPOSE_PROJECT_NAME on 127.0.0.1:$HTTP_PORT"
 "${compose[@]}" up -d --wait 2>&1 | tail -n 3
@@ -52,7 +52,7 @@ echo "bench: healthy after $((SECONDS - started)) s"
 # WebSocket run is a `docker exec` in it (no start-up cost per run).
 docker rm -f "$BENCH_CLIENT" >/dev/null 2>&1 || true
 docker run -d --name "$BENCH_CLIENT" --network "${COMPOSE_PROJECT_NAME}_front" \
-    roomservice/bench:latest sleep infinity >/dev/null
+    "roomservice/bench:${IMAGE_TAG:-latest}" sleep infinity >/dev/null
 
 python3 bench/bench.py --out "$out" --doc docs/benchmarks.md
 echo "bench: done after $((SECONDS - started)) s; raw output in $out/"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 : "${BASE_URL:?BASE_URL is not set (scripts/test-stack.sh sets it)}"
 project=${COMPOSE_PROJECT_NAME:-roomservice-test}
 ws_container="$project-ws-1"
-image=roomservice/browser-tests:latest
+image=roomservice/browser-tests:${IMAGE_TAG:-latest}
 signals=test-output/signals
 timeout_s=${BROWSER_TEST_TIMEOUT:-900}
 
