@@ -7,58 +7,114 @@ SHELL := bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-COMPOSE := docker compose
 export COMPOSE_BAKE := false
 UV_VERSION := 0.13.9
-# Nginx resolves its upstreams when it (re)loads: after containers were
-# recreated (new IPs), reload it gracefully so it never proxies to stale ones.
-RELOAD_NGINX := $(COMPOSE) exec -T nginx nginx -s reload 2>/dev/null
 
-# TLS=1: HTTPS on HTTPS_PORT (default 8443), HTTP redirecting to it.
-TLS ?=
-UP_FILES := -f docker-compose.yml $(if $(filter 1,$(TLS)),-f deploy/tls/compose.tls.yaml)
-
-HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
-HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
+# The stack's settings. `make up` writes the modes into it (COMPOSE_FILE,
+# COMPOSE_PROFILES) and `make scale` the replicas, so every target below, and
+# a plain `docker compose` typed by hand, uses the same compose files. Tests
+# point ENV_FILE at a throwaway stack's file.
+ENV_FILE ?= .env
+export ENV_FILE
+export COMPOSE_ENV_FILES = $(wildcard $(ENV_FILE))
+COMPOSE := docker compose
+# Destructive targets ask on a terminal; YES=1 answers for scripts and CI.
+CONFIRM = YES=$(YES) scripts/confirm
+# `docker compose exec` wants -T when stdin is not a terminal (a pipe, CI).
+TTY = $$([ -t 0 ] || echo -T)
+# Requirements files pinned from a requirements.in by `make lock`: services
+# for Python 3.10-3.13 (--universal), the tools' images for their 3.13.
+LOCKED_SERVICES := services/web services/ws services/db-api
+LOCKED_TOOLS := loadtest tests/browser bench
 
 .PHONY: help
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-.env:
-	@scripts/init-env .env
+$(ENV_FILE):
+	@scripts/init-env $(ENV_FILE)
+
+# --- Use ----------------------------------------------------------------------
 
 .PHONY: up
-up: .env ## Start the whole stack (first run writes .env with fresh secrets); TLS=1 for HTTPS
-	@scripts/check-env .env
-	$(if $(filter 1,$(TLS)),@scripts/make-cert)
-	$(COMPOSE) $(UP_FILES) up -d --build --wait
-	@$(RELOAD_NGINX)
-	@echo "roomservice is up at $(if $(filter 1,$(TLS)),https://$(HTTP_BIND):$${HTTPS_PORT:-8443},http://$(HTTP_BIND):$(HTTP_PORT))"
+up: $(ENV_FILE) ## Start the whole stack healthy (first run writes .env); TLS=1 DEV=1 OBSERVABILITY=1 stick, =0 leaves
+	@TLS=$(TLS) DEV=$(DEV) OBSERVABILITY=$(OBSERVABILITY) scripts/up
 
 .PHONY: dev
-dev: .env ## The same stack with source bind-mounted and reloaded on change
-	@scripts/check-env .env
-	$(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
-	@$(RELOAD_NGINX)
-	@echo "roomservice (development) is up at http://$(HTTP_BIND):$(HTTP_PORT)"
+dev: ## make up DEV=1: source bind-mounted, gunicorn reloading on change (make up DEV=0 leaves)
+	@$(MAKE) --no-print-directory up DEV=1
 
 .PHONY: down
-down: ## Stop the stack (data volumes are kept)
-	$(COMPOSE) --profile loadtest down --remove-orphans
+down: ## Stop every container of the stack, every profile (data volumes are kept)
+	$(COMPOSE) --profile '*' down --remove-orphans
 
 .PHONY: logs
-logs: ## Follow every service's logs
-	$(COMPOSE) logs -f --tail=100
+logs: ## Follow the logs (SERVICE=web for one service)
+	$(COMPOSE) logs -f --tail=100 $(SERVICE)
 
 .PHONY: ps
 ps: ## Show the stack's containers and their health
-	$(COMPOSE) ps -a
+	$(COMPOSE) --profile '*' ps -a
+
+.PHONY: seed
+seed: ## Demo users, rooms and messages, so the site looks lived in (run again: nothing doubles)
+	scripts/seed
+
+.PHONY: scale
+scale: ## Run WEB=n WS=n API=n replicas (unset keeps the count; kept in .env) and reload Nginx
+	WEB=$(WEB) WS=$(WS) API=$(API) scripts/scale.sh
+
+.PHONY: rollout
+rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
+	scripts/rollout.sh $(SERVICE)
+
+.PHONY: loadtest
+loadtest: ## Headless Locust run on a throwaway copy of the stack (USERS=30 SPAWN_RATE=5 DURATION=60s)
+	scripts/loadtest.sh
+
+.PHONY: stack-deploy
+stack-deploy: $(ENV_FILE) ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
+	scripts/stack-deploy
+
+# --- Operate ------------------------------------------------------------------
+
+.PHONY: db-shell
+db-shell: ## MariaDB shell on the application database (ROOT=1 as root); SQL on stdin works too
+	@ROOT=$(ROOT) scripts/db-shell
+
+.PHONY: redis-cli
+redis-cli: ## redis-cli on the stack's Redis (ARGS="info memory" for one command; stdin works too)
+	@$(COMPOSE) exec $(TTY) redis redis-cli $(ARGS)
+
+.PHONY: backup
+backup: ## One consistent archive of MariaDB (users, rooms, messages, files) and Redis under backups/
+	scripts/backup
+
+.PHONY: restore
+restore: ## Replace all data with the archive FILE=backups/… (asks first; YES=1 skips)
+	@$(CONFIRM) "Restore $(FILE) over the data of this stack; what it holds now is lost."
+	scripts/restore $(FILE)
+
+.PHONY: reset
+reset: ## Delete all data (database, Redis) and start empty; keeps images and .venv (asks; YES=1)
+	@$(CONFIRM) "Delete every user, room, message and file of this stack."
+	$(COMPOSE) --profile '*' down --volumes --remove-orphans
+	@$(MAKE) --no-print-directory up
 
 .PHONY: clean
-clean: ## Stop the stack and delete its volumes, .venv and test output (asks nothing; keeps the images)
-	$(COMPOSE) --profile loadtest down --volumes --remove-orphans --rmi local
+clean: ## Remove the stack with its data, its built images, .venv and test output (asks; YES=1)
+	@$(CONFIRM) "Delete this stack's data, its images, .venv and test-output/ (backups/ and .env stay)."
+	images=$$($(COMPOSE) --profile '*' config --images | grep '^roomservice/' | sort -u); \
+		tag=$${images##*:}; \
+		$(COMPOSE) --profile '*' down --volumes --remove-orphans; \
+		docker image rm $$images "roomservice/browser-tests:$$tag" "roomservice/bench:$$tag" 2>/dev/null || true
 	rm -rf $(VENV) test-output
+
+.PHONY: settings
+settings: ## Write .env.example, the README's settings table and k8s config.env from the settings registry
+	python3 scripts/settings
+
+# --- Develop and test ---------------------------------------------------------
 
 $(VENV)/.installed: requirements-dev.txt services/*/requirements.txt lib/servicekit/pyproject.toml
 	python3 -m venv $(VENV)
@@ -72,26 +128,29 @@ $(VENV)/.installed: requirements-dev.txt services/*/requirements.txt lib/service
 venv: $(VENV)/.installed ## Build the host-side .venv for linting and tests
 
 .PHONY: lock
-lock: ## Re-pin the services' and Locust's requirements.txt from their requirements.in (valid on Python 3.10-3.13)
-	docker run --rm -v "$(CURDIR):/src" -w /src python:3.13-slim-trixie sh -c '\
-		pip install --quiet uv==$(UV_VERSION) && \
-		for s in web ws db-api; do \
-			uv pip compile --quiet --universal --python-version 3.10 --no-header \
-				-o services/$$s/requirements.txt services/$$s/requirements.in || exit 1; \
+lock: ## Re-pin every requirements.txt from its requirements.in (services valid on Python 3.10-3.13)
+	docker run --rm -v "$(CURDIR):/src" -w /src --user "$$(id -u):$$(id -g)" -e HOME=/tmp \
+		python:3.13-slim-trixie sh -c '\
+		pip install --quiet --user uv==$(UV_VERSION) && uv=/tmp/.local/bin/uv && \
+		for d in $(LOCKED_SERVICES); do \
+			$$uv pip compile --quiet --universal --python-version 3.10 --no-header \
+				-o $$d/requirements.txt $$d/requirements.in || exit 1; \
 		done && \
-		uv pip compile --quiet --python-version 3.13 --no-header \
-			-o loadtest/requirements.txt loadtest/requirements.in'
+		for d in $(LOCKED_TOOLS); do \
+			$$uv pip compile --quiet --python-version 3.13 --no-header \
+				-o $$d/requirements.txt $$d/requirements.in || exit 1; \
+		done'
 
 .PHONY: lint
-lint: venv ## ruff (check + format), shellcheck, hadolint
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+lint: venv ## ruff (check + format, Python scripts too), shellcheck, hadolint
+	$(VENV)/bin/ruff check . $$(git ls-files | xargs grep -lE '^#!/usr/bin/env python3' 2>/dev/null)
+	$(VENV)/bin/ruff format --check . $$(git ls-files | xargs grep -lE '^#!/usr/bin/env python3' 2>/dev/null)
 	$(VENV)/bin/shellcheck $$(git ls-files | xargs grep -lE '^#!/(usr/)?bin/(env )?(ba)?sh' 2>/dev/null)
 	$(VENV)/bin/hadolint $$(git ls-files '*Dockerfile')
 
 .PHONY: audit
-audit: venv ## Check the services' and Locust's pinned dependencies for known vulnerabilities (pip-audit, needs PyPI's JSON API)
-	for req in services/*/requirements.txt loadtest/requirements.txt; do \
+audit: venv ## Check every pinned requirements file for known vulnerabilities (pip-audit, needs PyPI's JSON API)
+	for req in $$(git ls-files 'requirements*.txt' '*/requirements*.txt'); do \
 		echo "audit: $$req"; $(VENV)/bin/pip-audit --disable-pip --no-deps --progress-spinner off -r $$req; \
 	done
 
@@ -101,35 +160,24 @@ fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: test-unit
-test-unit: venv ## Fast unit tests of every service, the manifests, the dashboard and the docs (no Docker)
-	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability tests/docs tests/scripts
+test-unit: venv ## Fast unit tests: servicekit, the settings registry, every service, manifests, dashboard, docs; no Docker
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/settings tests/k8s tests/observability \
+		tests/docs tests/scripts
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
 	scripts/test-stack.sh
 
-.PHONY: scale
-scale: ## Run WEB=n WS=n API=n replicas (unset keeps the count) and reload Nginx
-	WEB=$(WEB) WS=$(WS) API=$(API) scripts/scale.sh
-
-.PHONY: rollout
-rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
-	scripts/rollout.sh $(SERVICE)
-
-.PHONY: stack-deploy
-stack-deploy: .env ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
-	scripts/stack-deploy
-
-.PHONY: loadtest
-loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=60s); reports in loadtest/reports/
-	scripts/loadtest.sh
+.PHONY: test-ops
+test-ops: venv ## The make targets themselves (up, modes, scale, backup/restore, ...) on a throwaway stack
+	scripts/test-ops.sh
 
 .PHONY: test-swarm
 test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling update under load (touches swarm mode)
 	scripts/test-swarm.sh
 
 .PHONY: test
-test: lint test-unit test-stack ## Every test but Swarm's: lint, unit, integration, e2e, browser, abuse, load smoke
+test: lint test-unit test-stack test-ops ## lint, unit, the throwaway stacks' suites (CI also runs test-swarm)
 
 .PHONY: bench
 bench: ## Benchmarks on a throwaway stack (~11 min): figures and machine info into docs/benchmarks.md

@@ -578,7 +578,7 @@ def broadcast_and_memory(cookie: str, room: str) -> dict:
 def loadtest(out: Path) -> dict:
     load = f"{LOADTEST_USERS} users, {LOADTEST_SPAWN}/s, {LOADTEST_DURATION}"
     log(f"\n=== P8: make loadtest's default mix ({load}) ===")
-    env = dict(os.environ, KEEP_LIMITS="1", SUMMARY_LINES="60")
+    env = dict(os.environ, LOADTEST_TARGET="current", SUMMARY_LINES="60")
     env.update(USERS=LOADTEST_USERS, SPAWN_RATE=LOADTEST_SPAWN, DURATION=LOADTEST_DURATION)
     done = subprocess.run(["scripts/loadtest.sh"], capture_output=True, text=True, env=env, check=False)
     text = done.stdout + done.stderr

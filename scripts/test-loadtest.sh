@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${SMOKE_USERS:-12} SPAWN_RATE=${SMOKE_USERS:-12} DURATION=${SMOKE_DURATION:-20s} \
-    LOCUST_CHECK_LATENCY=0 KEEP_LIMITS=1 SUMMARY_LINES=25 scripts/loadtest.sh
+    LOCUST_CHECK_LATENCY=0 LOADTEST_TARGET=current SUMMARY_LINES=25 scripts/loadtest.sh
