@@ -9,6 +9,8 @@ from pathlib import PurePosixPath
 import pytest
 from docs.mdtext import ROOT, anchors, first_cells, links, read, tracked_files
 
+from servicekit.settings import SECRETS, SETTINGS
+
 MARKDOWN = sorted(name for name in tracked_files() if name.endswith(".md"))
 # Where people read how to run things.
 RUN_DOCS = ["README.md", "CONTRIBUTING.md", *sorted(n for n in MARKDOWN if n.startswith("docs/"))]
@@ -55,21 +57,9 @@ def env_example_names() -> set[str]:
 
 
 def names_the_code_reads() -> set[str]:
-    """Settings read by the services' config code, gunicorn configs and the compose files."""
-    sources = [
-        *(ROOT / "lib/servicekit/src/servicekit").glob("*.py"),
-        *(ROOT / "services").glob("*/*/config.py"),
-        *(ROOT / "services").glob("*/gunicorn.conf.py"),
-    ]
-    names = set()
-    for path in sources:
-        text = path.read_text(encoding="utf-8")
-        names.update(re.findall(r"env_\w+\(\s*environ,\s*\"([A-Z][A-Z0-9_]*)\"", text))
-        names.update(re.findall(r"environ(?:\.get\(|\[)\s*\"([A-Z][A-Z0-9_]*)\"", text))
-        names.update(f"{name}_FILE" for name in re.findall(r"env_secret\(\s*environ,\s*\"([A-Z_]+)\"", text))
-    for compose in [ROOT / "docker-compose.yml", *(ROOT / "deploy").glob("*/*.yaml")]:
-        names.update(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose.read_text(encoding="utf-8")))
-    return names
+    """The settings registry: tests/settings proves that compose, the Nginx
+    templates and the code read exactly these, and that the table is generated from it."""
+    return set(SETTINGS) | {f"{name}_FILE" for name in SECRETS}
 
 
 def test_every_setting_in_the_readme_table_is_read_somewhere():

@@ -30,8 +30,8 @@ MIN_SECRET_LENGTH = 32
 # templates, mysql as MARIADB_*); "compose" is interpolation in the compose
 # files only (ports, limits, log rotation); "compose-cli" the docker compose
 # command itself; "make" the Makefile.
-PYTHON_SERVICES = ("web", "ws", "db-api", "migrate")
 APPS = ("web", "ws", "db-api")
+PYTHON_SERVICES = (*APPS, "migrate")
 LIMITED = ("web", "db-api")  # the services with Flask-Limiter limits (servicekit.ratelimit)
 CLIENTS = ("web", "ws")  # db-api's clients (servicekit.internal_api)
 CONTAINERS = ("nginx", "mysql", "redis", "prometheus", "locust")
