@@ -211,3 +211,12 @@ def test_swarm_stack_names_only_settings():
     for name in settings.PYTHON_SERVICES:
         for key in environment(stack["services"].get(name) or {}):
             assert key in SETTINGS or key in SECRET_FILES, f"deploy/swarm/stack.yml: {name} gets {key}"
+
+
+def test_every_container_rotates_its_logs():
+    for name, service in compose("docker-compose.yml")["services"].items():
+        logging = service.get("logging") or {}
+        options = logging.get("options") or {}
+        assert logging.get("driver") == "json-file", f"{name} keeps its log unrotated"
+        assert options.get("max-size") == "${LOG_MAX_SIZE:-10m}", name
+        assert options.get("max-file") == "${LOG_MAX_FILE:-5}", name
