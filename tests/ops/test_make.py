@@ -32,7 +32,11 @@ CA = ROOT / "deploy" / "tls" / "certs" / "tls.crt"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
-pytestmark = pytest.mark.skipif(not PROJECT, reason="run through `make test-ops` (scripts/test-ops.sh)")
+
+@pytest.fixture(autouse=True)
+def throwaway_stack():
+    if not PROJECT:
+        pytest.fail("OPS_PROJECT is not set: run these through `make test-ops` (scripts/test-ops.sh)")
 
 
 def make(*args: str, timeout: float = 900, check: bool = True, cwd: Path = ROOT, **kwargs):
