@@ -12,6 +12,7 @@ import gevent
 from flask import Flask, current_app
 
 from servicekit.logs import get_logger
+from servicekit.metrics import WS_OPEN_SOCKETS
 from ws.fanout import Subscriber
 from ws.presence import Presence
 from ws.revocation import RevocationWatcher
@@ -55,10 +56,12 @@ class Hub:
 
     def join(self, conn: Connection) -> None:
         self.registry.add(conn)
+        WS_OPEN_SOCKETS.inc()
         self.presence.join(conn.slug, conn.username)
 
     def leave(self, conn: Connection) -> None:
         self.registry.remove(conn)
+        WS_OPEN_SOCKETS.dec()
         self.presence.leave(conn.slug, conn.username)
 
     def status(self) -> dict:

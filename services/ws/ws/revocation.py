@@ -13,6 +13,8 @@ import gevent
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import REDIS_ERRORS
+from ws import SERVICE
 from ws.rooms import Registry
 
 REVOKED_CODE = 4401
@@ -51,4 +53,5 @@ class RevocationWatcher:
             try:
                 self.check_once()
             except RedisError as exc:
+                REDIS_ERRORS.labels(SERVICE, "revocation").inc()
                 log.warning("ws_revocation_check_failed", error=repr(exc))

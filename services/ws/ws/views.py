@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, request
 from servicekit.errors import error_code
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, start_budget
 from servicekit.logs import get_logger
+from servicekit.metrics import count_rate_limited
 from ws import protocol
 from ws.handshake import ACCEPTED_KEY
 from ws.hub import current_hub
@@ -23,6 +24,8 @@ from ws.rooms import Connection
 from ws.transport import SOCKET_KEY
 
 bp = Blueprint("rooms", __name__)
+# The ``limit`` label of frames refused by a socket's token bucket.
+FRAME_LIMIT = "ws-frames"
 log = get_logger(__name__)
 
 
@@ -65,6 +68,7 @@ def serve(conn: Connection) -> None:
 def handle(conn: Connection, text: str) -> None:
     start_budget()  # each frame is its own unit of work for db-api
     if not conn.limiter.allow():
+        count_rate_limited(FRAME_LIMIT)
         conn.send(protocol.error("rate_limited", "Too many frames; slow down."))
         return
     try:

@@ -9,13 +9,35 @@ runs change them through the environment.
 
 from __future__ import annotations
 
+import logging
 import time
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_app_context, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from redis.exceptions import RedisError
 
-limiter = Limiter(key_func=get_remote_address)
+from servicekit.metrics import count_rate_limited, count_redis_error
+
+
+def count_breach(breached) -> None:
+    """Every refusal counts under the limit's scope (``login-address``, ``messages-account``, ...).
+
+    Flask-Limiter stops at the first breached limit, so one 429 counts once.
+    """
+    count_rate_limited(breached.request_args[-1])
+
+
+class SwallowedErrorCounter(logging.Handler):
+    """Counts the Redis errors Flask-Limiter swallows: it reports them only in its log."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and isinstance(record.exc_info[1], RedisError) and has_app_context():
+            count_redis_error("rate_limit")
+
+
+limiter = Limiter(key_func=get_remote_address, on_breach=count_breach)
+SWALLOWED_ERRORS = SwallowedErrorCounter()
 
 
 def init_ratelimit(app: Flask) -> None:
@@ -33,6 +55,7 @@ def init_ratelimit(app: Flask) -> None:
     # (also in Redis) already answer 503 then.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
+    limiter.logger.addHandler(SWALLOWED_ERRORS)
 
 
 def retry_after_seconds() -> int:

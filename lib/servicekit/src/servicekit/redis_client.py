@@ -12,6 +12,8 @@ from redis import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
+from servicekit.metrics import count_redis_error
+
 
 def make_redis(url: str, socket_timeout: float) -> Redis:
     return Redis.from_url(
@@ -38,5 +40,6 @@ def check_redis() -> str:
     try:
         get_redis().ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        count_redis_error("ready")
         return f"error: {type(exc).__name__}"
     return "ok"

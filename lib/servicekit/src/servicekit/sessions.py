@@ -21,6 +21,8 @@ from flask_session.redis import RedisSessionInterface
 from redis.exceptions import RedisError
 from werkzeug.exceptions import ServiceUnavailable
 
+from servicekit.metrics import count_redis_error
+
 
 class User(TypedDict):
     id: int
@@ -45,6 +47,7 @@ class SharedSessionInterface(RedisSessionInterface):
         try:
             return super().open_session(app, request)
         except RedisError:
+            count_redis_error("session", app)
             blank = self._blank()
             blank.unavailable = True
             return blank
