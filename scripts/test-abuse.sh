@@ -8,9 +8,12 @@ raised_env=${COMPOSE_ENV_FILES:?run from scripts/test-stack.sh}
 default_env=test-output/abuse.env
 
 sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >"$default_env"
+# test-stack.sh exported the raised values, and compose prefers the
+# environment to an env file: unset them, so each file's values apply.
+mapfile -t raised_vars < <(sed -n '/^# --- raised limits: begin/,/^# --- raised limits: end/s/^\([A-Z_]*\)=.*/\1/p' "$raised_env")
 
 switch_to() {
-    COMPOSE_ENV_FILES=$1 docker compose up -d --wait >/dev/null 2>&1
+    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1
     COMPOSE_ENV_FILES=$1 docker compose exec -T nginx nginx -s reload
 }
 restore() { switch_to "$raised_env"; }

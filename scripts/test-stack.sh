@@ -26,6 +26,8 @@ if [ -f "$env_file" ] && docker volume inspect "${COMPOSE_PROJECT_NAME}_mysql-da
 else
     scripts/throwaway-env "$env_file" "$HTTP_PORT"
 fi
+# Prometheus and Alertmanager with short alert timings (deploy/test/compose.test.yaml).
+.venv/bin/python deploy/test/fast_alerting.py test-output/alerting
 
 cleanup() {
     status=$?
@@ -64,5 +66,5 @@ done
 
 # TEST_PATHS narrows the run to some suites (e.g. one file while working on it).
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/e2e tests/faults tests/scale}"
+read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" "${paths[@]}"

@@ -91,3 +91,25 @@ def replica_get(container: str, path: str) -> dict:
     script = f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=5).read().decode())"
     command = ["docker", "exec", container, "python", "-c", script]
     return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout)
+
+
+def run_client(script: str, timeout: float = 120) -> str:
+    """Run ``script`` (Python) in a throwaway container on the front network.
+
+    Its address is its own, so what it spends of a per-address rate limit
+    costs no other test anything. It runs web's image (Python and requests)
+    and reaches Nginx as ``http://nginx:8080``. Returns what it printed.
+    """
+    web = container_ids("web")[0]
+    networks = inspect(web, "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}").split()
+    front = next(name for name in networks if name.endswith("_front"))
+    command = ["docker", "run", "--rm", "--network", front, "--read-only", "--entrypoint", "python"]
+    result = subprocess.run(
+        [*command, inspect(web, "{{.Config.Image}}"), "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"client failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return result.stdout

@@ -400,10 +400,8 @@ def test_nginx_upstreams_have_services(overlay):
 def nginx_conf_d(overlay: str) -> dict[str, str]:
     """What the Nginx pod's conf.d holds: the image's files, then the ConfigMap's mounted over it."""
     dockerfile = (ROOT / "deploy" / "nginx" / "Dockerfile").read_text()
-    files = {
-        target: (ROOT / source).read_text()
-        for source, target in re.findall(r"^COPY\s+(\S+)\s+(/etc/nginx/conf\.d/\S+)$", dockerfile, re.MULTILINE)
-    }
+    copies = re.findall(r"^COPY\s+(\S+)\s+(/etc/nginx/conf\.d/\S+)$", dockerfile, re.MULTILINE)
+    files = {target: (ROOT / source).read_text() for source, target in copies}
     nginx = find(overlay, "Deployment", "nginx")
     volumes = {v["name"]: v for v in pod_spec(nginx).get("volumes", [])}
     for mount in next(c for c in containers(nginx) if c["name"] == "nginx").get("volumeMounts", []):
