@@ -36,7 +36,7 @@ def exporter_metrics() -> str:
     return exec_in("prometheus", "wget", "-qO-", "http://nginx-exporter:9113/metrics")
 
 
-def value(text: str, name: str, **labels: str) -> float:
+def value(text: str, name: str, /, **labels: str) -> float:
     """The sum of the samples called ``name`` whose labels include ``labels`` (0 when none)."""
     return sum(
         sample.value
@@ -46,13 +46,14 @@ def value(text: str, name: str, **labels: str) -> float:
     )
 
 
-def per_replica(service: str, name: str, **labels: str) -> dict[str, float]:
-    """``name`` on each running replica of ``service``, by container id."""
-    return {cid: value(replica_metrics(cid), name, **labels) for cid in container_ids(service)}
+def per_replica(app: str, name: str, /, **labels: str) -> dict[str, float]:
+    """``name`` on each running replica of ``app`` (web, ws, db-api), by container id."""
+    return {cid: value(replica_metrics(cid), name, **labels) for cid in container_ids(app)}
 
 
-def total(service: str, name: str, **labels: str) -> float:
-    return sum(per_replica(service, name, **labels).values())
+def total(app: str, name: str, /, **labels: str) -> float:
+    """``name`` summed over every replica of ``app``."""
+    return sum(per_replica(app, name, **labels).values())
 
 
 def poll(read: Callable[[], float], until: Callable[[float], bool], what: str, timeout: float = 30) -> float:

@@ -93,6 +93,13 @@ def replica_get(container: str, path: str) -> dict:
     return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout)
 
 
+def network_address(container: str, network_suffix: str) -> tuple[str, str]:
+    """(network, address) of the container on its network named ``*<network_suffix>`` (``_front``)."""
+    template = "{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{$net.IPAddress}} {{end}}"
+    pairs = [tuple(pair.split("=")) for pair in inspect(container, template).split()]
+    return next(pair for pair in pairs if pair[0].endswith(network_suffix))
+
+
 def run_client(script: str, timeout: float = 120) -> str:
     """Run ``script`` (Python) in a throwaway container on the front network.
 
@@ -101,8 +108,7 @@ def run_client(script: str, timeout: float = 120) -> str:
     and reaches Nginx as ``http://nginx:8080``. Returns what it printed.
     """
     web = container_ids("web")[0]
-    networks = inspect(web, "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}").split()
-    front = next(name for name in networks if name.endswith("_front"))
+    front, _ = network_address(web, "_front")
     command = ["docker", "run", "--rm", "--network", front, "--read-only", "--entrypoint", "python"]
     result = subprocess.run(
         [*command, inspect(web, "{{.Config.Image}}"), "-c", script],
@@ -113,3 +119,19 @@ def run_client(script: str, timeout: float = 120) -> str:
     )
     assert result.returncode == 0, f"client failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     return result.stdout
+
+
+def ready_answer(container: str) -> tuple[int, dict]:
+    """What the container's own readiness URL (its healthcheck's) answers."""
+    script = (
+        "import json, os, urllib.request, urllib.error\n"
+        "try:\n"
+        "    r = urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=10)\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    r = e\n"
+        "print(json.dumps([r.status, json.loads(r.read())]))\n"
+    )
+    command = ["docker", "exec", container, "python", "-c", script]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
+    status, body = json.loads(out)
+    return status, body

@@ -16,7 +16,6 @@ teardown, when an earlier test failed).
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ import pytest
 import requests
 import websocket
 from e2e.scrape import exporter_metrics, poll, replica_metrics, total, value
-from e2e.stack import compose, container_ids, inspect, prometheus_api, wait_healthy
+from e2e.stack import compose, container_ids, inspect, prometheus_api, ready_answer, wait_healthy
 from prometheus_client.parser import text_string_to_metric_families
 
 APPS = ("web", "ws", "db-api")
@@ -54,22 +53,6 @@ def lifetimes() -> dict[str, str]:
     return {cid: inspect(cid, "{{.RestartCount}} {{.State.StartedAt}}") for cid in containers}
 
 
-def ready_answer(container: str) -> tuple[int, dict]:
-    """What the container's own readiness URL (its healthcheck's) answers."""
-    script = (
-        "import json, os, urllib.request, urllib.error\n"
-        "try:\n"
-        "    r = urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=10)\n"
-        "except urllib.error.HTTPError as e:\n"
-        "    r = e\n"
-        "print(json.dumps([r.status, json.loads(r.read())]))\n"
-    )
-    command = ["docker", "exec", container, "python", "-c", script]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
-    status, body = json.loads(out)
-    return status, body
-
-
 def pong(sock: websocket.WebSocket) -> bool:
     sock.send('{"type": "ping"}')
     deadline = time.monotonic() + 10
@@ -86,15 +69,14 @@ class RedisOutage:
         assert pong(self.socket)
         self.lifetimes = lifetimes()
         self.errors = {service: errors_by_operation(service) for service in APPS}
-        compose("stop", "redis")
+        compose("stop", "--timeout", "1", "redis")
         self.down = True
 
     def end(self) -> None:
         if self.down:
             compose("start", "redis")
             self.down = False
-            for service in ("redis", *APPS):
-                wait_healthy(service)
+            wait_healthy("redis")
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +85,8 @@ def redis_outage(base_url, user, room):
     yield outage
     outage.end()
     outage.socket.close()
+    for service in APPS:
+        wait_healthy(service)
 
 
 @pytest.mark.moves(REDIS_ERRORS, "roomservice_redis_up")
@@ -164,7 +148,7 @@ def alerts_received(since: str, name: str) -> list[str]:
 
 def test_the_redis_alert_reaches_the_receiver_and_resolves():
     since = datetime.now(timezone.utc).isoformat()
-    compose("stop", "redis")
+    compose("stop", "--timeout", "1", "redis")
     try:
         poll(
             lambda: alerts_received(since, "RedisDown"),
@@ -190,14 +174,14 @@ def test_nginx_up_and_the_exporters_up_follow_what_runs(base_url):
         result = prometheus_api('/api/v1/query?query=up{job="nginx"}')["data"]["result"]
         return float(result[0]["value"][1]) if result else -1
 
-    compose("stop", "nginx")
+    compose("stop", "--timeout", "1", "nginx")
     try:
         poll(lambda: value(exporter_metrics(), "nginx_up"), lambda up: up == 0, "nginx_up with Nginx stopped")
     finally:
         compose("start", "nginx")
     wait_healthy("nginx")
     poll(lambda: value(exporter_metrics(), "nginx_up"), lambda up: up == 1, "nginx_up with Nginx back")
-    compose("stop", "nginx-exporter")
+    compose("stop", "--timeout", "1", "nginx-exporter")
     try:
         poll(exporter_up, lambda up: up == 0, 'up{job="nginx"} with the exporter stopped')
     finally:

@@ -14,21 +14,16 @@ import time
 import pytest
 import websocket
 from e2e.scrape import per_replica, poll
-from e2e.stack import container_ids, inspect
+from e2e.stack import container_ids, network_address
 
 OPEN = "roomservice_ws_open_sockets"
 FANNED_OUT = "roomservice_ws_frames_fanned_out_total"
 
 
-def front_address(container: str) -> str:
-    addresses = inspect(
-        container, "{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{$net.IPAddress}} {{end}}"
-    )
-    return next(pair.split("=")[1] for pair in addresses.split() if pair.split("=")[0].endswith("_front"))
-
-
 def connect(container: str, slug: str, cookie: str) -> websocket.WebSocket:
-    url = f"ws://{front_address(container)}:8000/ws/rooms/{slug}"
+    """A socket straight to this replica, not through Nginx."""
+    _, address = network_address(container, "_front")
+    url = f"ws://{address}:8000/ws/rooms/{slug}"
     return websocket.create_connection(url, cookie=f"session={cookie}", suppress_origin=True, timeout=10)
 
 
