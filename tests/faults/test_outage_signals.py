@@ -16,6 +16,7 @@ teardown, when an earlier test failed).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ REDIS_ERRORS = "roomservice_redis_errors_total"
 # Where each service handles a Redis failure, as the operation label says.
 HANDLED = {
     "web": {"session", "ready"},
-    "db-api": {"session", "ready", "info"},
+    "db-api": {"session", "ready", "info", "publish"},
     "ws": {"session", "ready", "pubsub", "presence", "revocation"},
 }
 
@@ -96,6 +97,9 @@ def test_redis_errors_rise_where_each_failure_is_handled(redis_outage, base_url,
     with pytest.raises(websocket.WebSocketBadStatusException):
         url = base_url.replace("http", "ws", 1) + f"/ws/rooms/{room}"
         websocket.create_connection(url, cookie=f"session={user.cookies['session']}", timeout=10)
+    # Through the socket opened before: db-api stores the message, its live push fails.
+    message = {"type": "message", "body": "during the outage", "client_id": secrets.token_hex(6)}
+    redis_outage.socket.send(json.dumps(message))
 
     def not_risen() -> dict[str, set[str]]:
         missing = {}

@@ -51,7 +51,7 @@ LATENCY = Histogram(
 REDIS_ERRORS = Counter(
     "roomservice_redis_errors_total",
     "Redis calls that failed and were handled, by operation (session, request, ready, "
-    "rate_limit, pubsub, presence, revocation, info).",
+    "rate_limit, publish, pubsub, presence, revocation, info).",
     ["service", "operation"],
 )
 RATE_LIMITED = Counter(
