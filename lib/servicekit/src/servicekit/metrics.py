@@ -12,8 +12,8 @@ Label values are bounded on purpose: ``route`` is the URL rule
 ``/metrics`` is never reachable through Nginx.
 
 Every metric here is updated where its event happens (docs/operations.md
-says where), and tests/e2e/test_metrics.py causes each event against the
-real stack and watches the metric move.
+says where), and a test marked ``pytest.mark.moves`` causes each event on
+the real stack and watches the metric move.
 """
 
 from __future__ import annotations
