@@ -15,8 +15,10 @@ teardown, when an earlier test failed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import subprocess
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -54,6 +56,22 @@ def lifetimes() -> dict[str, str]:
     return {cid: inspect(cid, "{{.RestartCount}} {{.State.StartedAt}}") for cid in containers}
 
 
+@contextlib.contextmanager
+def stopped(service: str):
+    """``service``'s containers stopped, then started again as they were.
+
+    Plain ``docker stop``/``start`` of the same containers: ``docker compose
+    start`` would also start and wait for the whole dependency chain.
+    """
+    containers = container_ids(service)
+    docker = {"check": True, "capture_output": True, "timeout": 60}
+    subprocess.run(["docker", "stop", "--time", "1", *containers], **docker)
+    try:
+        yield
+    finally:
+        subprocess.run(["docker", "start", *containers], **docker)
+
+
 def pong(sock: websocket.WebSocket) -> bool:
     sock.send('{"type": "ping"}')
     deadline = time.monotonic() + 10
@@ -70,12 +88,13 @@ class RedisOutage:
         assert pong(self.socket)
         self.lifetimes = lifetimes()
         self.errors = {service: errors_by_operation(service) for service in APPS}
-        compose("stop", "--timeout", "1", "redis")
+        self.outage = contextlib.ExitStack()
+        self.outage.enter_context(stopped("redis"))
         self.down = True
 
     def end(self) -> None:
         if self.down:
-            compose("start", "redis")
+            self.outage.close()
             self.down = False
             wait_healthy("redis")
 
@@ -152,16 +171,13 @@ def alerts_received(since: str, name: str) -> list[str]:
 
 def test_the_redis_alert_reaches_the_receiver_and_resolves():
     since = datetime.now(timezone.utc).isoformat()
-    compose("stop", "--timeout", "1", "redis")
-    try:
+    with stopped("redis"):
         poll(
             lambda: alerts_received(since, "RedisDown"),
             lambda statuses: "firing" in statuses,
             "RedisDown at alert-log",
             timeout=90,
         )
-    finally:
-        compose("start", "redis")
     poll(
         lambda: alerts_received(since, "RedisDown"),
         lambda statuses: statuses[-1] == "resolved",
@@ -178,17 +194,11 @@ def test_nginx_up_and_the_exporters_up_follow_what_runs(base_url):
         result = prometheus_api('/api/v1/query?query=up{job="nginx"}')["data"]["result"]
         return float(result[0]["value"][1]) if result else -1
 
-    compose("stop", "--timeout", "1", "nginx")
-    try:
+    with stopped("nginx"):
         poll(lambda: value(exporter_metrics(), "nginx_up"), lambda up: up == 0, "nginx_up with Nginx stopped")
-    finally:
-        compose("start", "nginx")
     wait_healthy("nginx")
     poll(lambda: value(exporter_metrics(), "nginx_up"), lambda up: up == 1, "nginx_up with Nginx back")
-    compose("stop", "--timeout", "1", "nginx-exporter")
-    try:
+    with stopped("nginx-exporter"):
         poll(exporter_up, lambda up: up == 0, 'up{job="nginx"} with the exporter stopped')
-    finally:
-        compose("start", "nginx-exporter")
     poll(exporter_up, lambda up: up == 1, 'up{job="nginx"} with the exporter back')
     assert requests.get(f"{base_url}/static/app.css", timeout=10).status_code == 200
