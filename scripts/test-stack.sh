@@ -11,6 +11,7 @@ export TEST_REDIS_PORT=${TEST_REDIS_PORT:-16379}
 export TEST_DB_PORT=${TEST_DB_PORT:-13306}
 export COMPOSE_BAKE=false
 export PROMETHEUS_PORT=${TEST_PROMETHEUS_PORT:-19090}
+export ALERTMANAGER_PORT=${TEST_ALERTMANAGER_PORT:-$((PROMETHEUS_PORT + 1))}
 env_file=test-output/test.env
 # Exported, so the step scripts' plain `docker compose` means this stack too.
 export COMPOSE_FILE=docker-compose.yml:deploy/test/compose.test.yaml

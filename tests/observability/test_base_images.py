@@ -17,22 +17,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class ComposeLoader(yaml.SafeLoader):
-    """Compose's merge tags (``!reset``, ``!override``) read as their plain values."""
-
-
-def untagged(loader: yaml.SafeLoader, node: yaml.Node):
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_scalar(node)
-
-
-for tag in ("!reset", "!override"):
-    ComposeLoader.add_constructor(tag, untagged)
-
-
 def listed() -> set[str]:
     result = subprocess.run(
         [str(ROOT / "scripts/base-images")], capture_output=True, text=True, timeout=30, check=True
@@ -43,7 +27,7 @@ def listed() -> set[str]:
 def named_images() -> set[str]:
     images = set()
     for path in [ROOT / "docker-compose.yml", *ROOT.glob("deploy/*/*.yaml"), *ROOT.glob("deploy/*/*.yml")]:
-        document = yaml.load(path.read_text(), Loader=ComposeLoader)  # noqa: S506 - a SafeLoader
+        document = yaml.safe_load(path.read_text())
         services = document.get("services", {}) if isinstance(document, dict) else {}
         for service in services.values():
             image = (service or {}).get("image")
