@@ -27,6 +27,7 @@ from dbapi.validation import (
     json_body,
     page_args,
 )
+from servicekit.ratelimit import limit_messages_for_account
 
 bp = Blueprint("internal", __name__, url_prefix="/api/internal")
 
@@ -77,6 +78,7 @@ def messages_index(slug: str):
 
 
 @bp.post("/rooms/<slug>/messages")
+@limit_messages_for_account
 def messages_create(slug: str):
     room = find_room(slug)
     body = json_body(INTERNAL_NEW_MESSAGE)

@@ -45,12 +45,16 @@ class DbApiUnavailable(Exception):
 
 
 class DbApiError(Exception):
-    """db-api refused the request (4xx); ``status`` and ``body`` say why."""
+    """db-api refused the request (4xx); ``status`` and ``body`` say why.
 
-    def __init__(self, status: int, body: dict[str, Any]):
+    ``retry_after`` is db-api's ``Retry-After`` in seconds (a 429), else ``None``.
+    """
+
+    def __init__(self, status: int, body: dict[str, Any], retry_after: int | None = None):
         super().__init__(f"db-api answered {status}")
         self.status = status
         self.body = body
+        self.retry_after = retry_after
 
     @property
     def error(self) -> dict[str, Any]:
@@ -114,7 +118,8 @@ class DbApiClient:
                 body = response.json()
             except ValueError:
                 body = {}
-            raise DbApiError(response.status_code, body)
+            retry_after = response.headers.get("Retry-After", "")
+            raise DbApiError(response.status_code, body, int(retry_after) if retry_after.isdigit() else None)
         return response
 
     def get_json(self, path: str, **kwargs) -> Any:

@@ -2,7 +2,9 @@
 
 Flask-Limiter does the counting and the ``Retry-After`` header. Limits that
 web's forms and db-api's JSON routes must share (login, register) use a
-shared scope, so an attacker gains nothing by switching between them.
+shared scope, so an attacker gains nothing by switching between them; the
+per-account message budget is shared the same way by db-api's public and
+internal message routes, so HTTP posts and WebSocket frames draw on one bucket.
 Limit values are read from the config at request time, so tests and load
 runs change them through the environment.
 """
@@ -16,6 +18,7 @@ from flask import Flask, current_app, has_app_context, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from servicekit.metrics import count_rate_limited, count_redis_error
 
@@ -94,14 +97,71 @@ def limit_register(view):
     return limiter.shared_limit(_limit("RATELIMIT_REGISTER"), scope="register-address", methods=WRITES)(view)
 
 
+# The per-account message budget: one bucket per account, whatever the
+# transport (HTTP posts, and WebSocket frames through the internal route).
+MESSAGES_ACCOUNT_SCOPE = "messages-account"
+
+
+def account_bucket(user_id: object) -> str:
+    return f"user:{user_id}"
+
+
 def session_account_key() -> str:
     """The logged-in account of the shared session; anonymous writers count by address."""
     user_id = session.get("user_id")
-    return f"user:{user_id}" if user_id is not None else "address:" + get_remote_address()
+    return account_bucket(user_id) if user_id is not None else "address:" + get_remote_address()
 
 
 def limit_messages(view):
     view = limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address", methods=WRITES)(view)
     return limiter.shared_limit(
-        _limit("RATELIMIT_MESSAGES"), scope="messages-account", key_func=session_account_key, methods=WRITES
+        _limit("RATELIMIT_MESSAGES"),
+        scope=MESSAGES_ACCOUNT_SCOPE,
+        key_func=session_account_key,
+        methods=WRITES,
+    )(view)
+
+
+def _internal_body() -> dict:
+    """An internal call's JSON object, read leniently: the view validates it properly."""
+    try:
+        payload = request.get_json(silent=True)
+    except RequestEntityTooLarge:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def acting_account_key() -> str:
+    """The account a service acts for: the ``user_id`` of the internal call's body.
+
+    A body without a valid id is answered 422 by the view; its attempt counts
+    in one bucket of its own.
+    """
+    user_id = _internal_body().get("user_id")
+    valid = isinstance(user_id, int) and not isinstance(user_id, bool)
+    return account_bucket(user_id if valid else "unknown")
+
+
+def announces_upload() -> bool:
+    """``"limited": false``: web's message announcing an upload, bounded by the upload's own limit.
+
+    Refusing it would leave a stored file nobody was told about.
+    """
+    return _internal_body().get("limited") is False
+
+
+def limit_messages_for_account(view):
+    """The internal message route (ws frames, web's upload notes): the public route's account bucket.
+
+    ws and web call with a service token, so there is no session and no client
+    address to key on; the body names the account. Because both routes draw on
+    the same bucket, HTTP posts and WebSocket frames share one budget, and no
+    caller restates the rule.
+    """
+    return limiter.shared_limit(
+        _limit("RATELIMIT_MESSAGES"),
+        scope=MESSAGES_ACCOUNT_SCOPE,
+        key_func=acting_account_key,
+        methods=WRITES,
+        exempt_when=announces_upload,
     )(view)

@@ -51,3 +51,48 @@ def test_message_limit_is_per_account_too(make_app, h):
     other = h.logged_in(app)
     response = other.post(url, json={"body": "hi"}, headers={"X-Forwarded-For": "10.1.0.4"})
     assert response.status_code == 201, "another account from another address is not limited"
+
+
+def internal_post(app, slug: str, user_id: int, body: str, **extra):
+    """A message posted the way ws and web post one: service token, the account in the body."""
+    return app.test_client().post(
+        f"/api/internal/rooms/{slug}/messages",
+        json={"user_id": user_id, "body": body, **extra},
+        headers={"Authorization": f"Bearer {app.config['SERVICE_TOKEN']}"},
+    )
+
+
+def test_http_and_internal_posts_share_one_account_budget(make_app, h):
+    app = make_app(RATELIMIT_MESSAGES="4/minute")
+    client = h.logged_in(app)
+    room = h.new_room(client)
+    url = f"/api/v1/rooms/{room['slug']}/messages"
+    assert [client.post(url, json={"body": f"http {i}"}).status_code for i in range(2)] == [201, 201]
+    answers = [internal_post(app, room["slug"], client.user["id"], f"ws {i}").status_code for i in range(2)]
+    assert answers == [201, 201]
+    assert_limited(internal_post(app, room["slug"], client.user["id"], "ws: one too many"))
+    assert_limited(client.post(url, json={"body": "http: one too many"}))
+    other = h.logged_in(app)
+    assert internal_post(app, room["slug"], other.user["id"], "another account").status_code == 201
+
+
+def test_an_upload_announcement_is_not_refused_by_the_message_budget(make_app, h):
+    app = make_app(RATELIMIT_MESSAGES="1/minute")
+    client = h.logged_in(app)
+    room = h.new_room(client)
+    user_id = client.user["id"]
+    assert internal_post(app, room["slug"], user_id, "spends the budget").status_code == 201
+    assert_limited(internal_post(app, room["slug"], user_id, "over it"))
+    announced = internal_post(app, room["slug"], user_id, "shared a.txt (1 bytes): /files/1", limited=False)
+    assert announced.status_code == 201
+
+
+def test_internal_calls_without_the_service_token_spend_no_budget(make_app, h):
+    app = make_app(RATELIMIT_MESSAGES="1/minute")
+    client = h.logged_in(app)
+    room = h.new_room(client)
+    path = f"/api/internal/rooms/{room['slug']}/messages"
+    payload = {"user_id": client.user["id"], "body": "forged"}
+    for _ in range(3):
+        assert app.test_client().post(path, json=payload).status_code == 401
+    assert internal_post(app, room["slug"], client.user["id"], "the real one").status_code == 201
