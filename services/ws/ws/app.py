@@ -26,5 +26,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_db_api(app)
     init_hub(app)
     app.register_blueprint(views.bp)
-    install_handshake_check(app, make_check(app))
+    install_handshake_check(app, make_check(app), app.config["WS_HANDSHAKE_TIMEOUT"])
     return app

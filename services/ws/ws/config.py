@@ -18,7 +18,13 @@ class WsConfig:
         self.WS_RATE_BURST = env_int(environ, "WS_RATE_BURST", 40)
         # Frames waiting for one slow client before it is dropped (close 1008).
         self.WS_SEND_QUEUE_SIZE = env_int(environ, "WS_SEND_QUEUE_SIZE", 256)
-        # A replica's presence entries outlive it by at most this long.
+        # A replica's presence entries and socket slots outlive it by at most this long.
         self.WS_PRESENCE_TTL = env_float(environ, "WS_PRESENCE_TTL", 15.0)
+        # Open sockets per account, across replicas: in one room, and overall.
+        self.WS_SOCKETS_PER_ACCOUNT_ROOM = env_int(environ, "WS_SOCKETS_PER_ACCOUNT_ROOM", 10)
+        self.WS_SOCKETS_PER_ACCOUNT = env_int(environ, "WS_SOCKETS_PER_ACCOUNT", 20)
+        # Seconds for a handshake's request head to arrive, and again for the
+        # pre-101 check (session, room, socket caps) to decide.
+        self.WS_HANDSHAKE_TIMEOUT = env_float(environ, "WS_HANDSHAKE_TIMEOUT", 5.0)
         # Logged-out sessions' sockets close within this interval plus a Redis round trip.
         self.WS_REVOCATION_INTERVAL = env_float(environ, "WS_REVOCATION_INTERVAL", 2.0)
