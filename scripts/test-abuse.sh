@@ -12,18 +12,35 @@ sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >
 # environment to an env file: unset them, so each file's values apply.
 mapfile -t raised_vars < <(sed -n '/^# --- raised limits: begin/,/^# --- raised limits: end/s/^\([A-Z_]*\)=.*/\1/p' "$raised_env")
 
+# Recreated services may get new addresses, so Nginx can be unhealthy until it
+# reloads (failing the first --wait); it is healthy at its next check after.
+nginx_healthy() {
+    local nginx
+    nginx=$(docker compose ps -q nginx)
+    for _ in $(seq 60); do
+        [ "$(docker inspect -f '{{.State.Health.Status}}' "$nginx")" = healthy ] && return 0
+        sleep 1
+    done
+    echo "test-abuse: nginx is not healthy 60 s after its reload" >&2
+    return 1
+}
+
 switch_to() {
-    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1
+    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1 || true
     COMPOSE_ENV_FILES=$1 docker compose exec -T nginx nginx -s reload
+    nginx_healthy
+    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null
 }
 restore() { switch_to "$raised_env"; }
 trap restore EXIT
 
 echo "test-abuse: the stack with its default limits"
 switch_to "$default_env"
-# The tests read the default settings from the environment; a subshell keeps
-# them out of this script's, so the restore below gets the raised ones back.
+# The tests read the default settings from the environment (the raised ones
+# unset, as for compose); a subshell keeps them out of this script's, so the
+# restore below gets the raised ones back.
 (
+    unset "${raised_vars[@]}"
     set -a
     # shellcheck source=/dev/null
     . "$default_env"
