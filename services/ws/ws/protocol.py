@@ -94,12 +94,8 @@ def is_encodable(text: str) -> bool:
 
 
 def error(code: str, message: str, client_id: str | None = None, **extra) -> str:
+    """An error frame; ``rate_limited`` ones add ``retry_after``, the seconds until the frame would pass."""
     return json.dumps({"type": "error", "code": code, "message": message, "client_id": client_id, **extra})
-
-
-def rate_limited(message: str, client_id: str | None, retry_after: int) -> str:
-    """A refused frame: ``retry_after`` is how many seconds until the same frame would pass."""
-    return error("rate_limited", message, client_id, retry_after=retry_after)
 
 
 def message(stored: dict) -> str:

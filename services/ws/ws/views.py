@@ -72,15 +72,14 @@ def serve(conn: Connection) -> None:
 
 def handle(conn: Connection, text: str) -> None:
     """Every frame, valid or not, takes a token; it is parsed first so a refusal can name it."""
-    start_budget()  # each frame is its own unit of work for db-api
     try:
         frame = protocol.parse(text)
     except protocol.InvalidFrame as exc:
         frame = exc
     if not conn.limiter.allow():
         count_rate_limited(FRAME_LIMIT)
-        message = "Too many frames on this socket; slow down."
-        conn.send(protocol.rate_limited(message, frame.client_id, conn.limiter.retry_after()))
+        message, wait = "Too many frames on this socket; slow down.", conn.limiter.retry_after()
+        conn.send(protocol.error("rate_limited", message, frame.client_id, retry_after=wait))
     elif isinstance(frame, protocol.InvalidFrame):
         conn.send(protocol.error(frame.code, frame.message, frame.client_id))
     elif isinstance(frame, protocol.Ping):
@@ -92,6 +91,7 @@ def handle(conn: Connection, text: str) -> None:
 def post(conn: Connection, frame: protocol.Post) -> None:
     path = f"/api/internal/rooms/{quote(conn.slug, safe='')}/messages"
     payload = {"user_id": conn.user["id"], "body": frame.body, "client_id": frame.client_id}
+    start_budget()  # each posted frame is its own unit of work for db-api
     try:
         response = db_api().post_json(path, payload, idempotent=True)
     except DbApiUnavailable:
@@ -110,7 +110,7 @@ def refused(exc: DbApiError, client_id: str) -> str:
     if exc.status == 429:
         retry_after = exc.retry_after or 1
         message = f"Too many messages from this account; try again in {retry_after} s."
-        return protocol.rate_limited(message, client_id, retry_after)
+        return protocol.error("rate_limited", message, client_id, retry_after=retry_after)
     error = exc.error
     code = error.get("code", error_code(exc.status))
     return protocol.error(code, error.get("message", "Refused."), client_id)

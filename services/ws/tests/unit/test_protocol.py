@@ -78,7 +78,7 @@ def test_error_frames_carry_the_client_id_and_rate_limited_ones_retry_after():
         "message": "no",
         "client_id": None,
     }
-    assert json.loads(protocol.rate_limited("slow down", "c-9", 3)) == {
+    assert json.loads(protocol.error("rate_limited", "slow down", "c-9", retry_after=3)) == {
         "type": "error",
         "code": "rate_limited",
         "message": "slow down",
