@@ -67,12 +67,28 @@ def wait_healthy(service: str, timeout: float = 90) -> None:
     raise AssertionError(f"{service} not healthy within {timeout} s")
 
 
+# At the default limits (the abuse suite), every test account comes from one
+# address, which may register 5 a minute: a 429 waits for its Retry-After.
+RATE_LIMITED_PATIENCE = 120
+
+
+def post_patiently(client: requests.Session, url: str, payload: dict) -> requests.Response:
+    """POST; a 429 is tried again after its Retry-After, for at most RATE_LIMITED_PATIENCE s."""
+    deadline = time.monotonic() + RATE_LIMITED_PATIENCE
+    while True:
+        response = client.post(url, json=payload, timeout=5)
+        left = deadline - time.monotonic()
+        if response.status_code != 429 or left <= 0:
+            return response
+        time.sleep(min(float(response.headers.get("Retry-After", "1")), left))
+
+
 def register_and_login(base_url: str, credentials: dict) -> requests.Session:
     """A new account's HTTP session, logged in through the JSON API."""
     client = requests.Session()
-    registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
+    registered = post_patiently(client, f"{base_url}/api/v1/auth/register", credentials)
     assert registered.status_code == 201, registered.text
-    logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5)
+    logged_in = post_patiently(client, f"{base_url}/api/v1/auth/login", credentials)
     assert logged_in.status_code == 200, logged_in.text
     return client
 
