@@ -20,6 +20,7 @@ from datetime import datetime
 import pytest
 import requests
 import websocket
+from e2e.scrape import poll, total
 from e2e.stack import new_room, register_and_login
 from limits import parse
 from redis import Redis
@@ -40,6 +41,7 @@ WINDOW = BUDGET.get_expiry()
 # db-api timeout): windows this much shorter than the budget's are judged.
 SLACK = 10
 DEADLINE = 90
+RATE_LIMITED = "roomservice_rate_limited_total"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -190,6 +192,7 @@ def test_an_upload_is_announced_even_when_the_account_budget_is_spent(base_url, 
     assert any(m["body"].startswith("shared notes.txt") for m in stored_messages(base_url, client, slug))
 
 
+@pytest.mark.moves("roomservice_rate_limited_total")
 def test_one_account_cannot_hold_more_sockets_than_its_caps(under_attack, base_url, sharing_attacker):
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
@@ -197,6 +200,7 @@ def test_one_account_cannot_hold_more_sockets_than_its_caps(under_attack, base_u
     client = sharing_attacker
     user_id = client.get(f"{base_url}/api/v1/me", timeout=10).json()["id"]
     wait_until_no_slots(redis_url, user_id)
+    counted_before = total("ws", RATE_LIMITED, limit="ws-sockets")
     rooms = [new_room(base_url, client) for _ in range(3)]
     attempts = [slug for slug in rooms for _ in range(CONFIG.WS_SOCKETS_PER_ACCOUNT_ROOM + 5)]
 
@@ -221,6 +225,12 @@ def test_one_account_cannot_hold_more_sockets_than_its_caps(under_attack, base_u
     assert {json.loads(exc.resp_body)["error"]["code"] for exc in refused} == {"too_many_sockets"}
     assert held == CONFIG.WS_SOCKETS_PER_ACCOUNT, "Redis holds one member per open socket"
     wait_until_no_slots(redis_url, user_id)
+    counted = poll(
+        lambda: total("ws", RATE_LIMITED, limit="ws-sockets") - counted_before,
+        lambda moved: moved >= len(refused),
+        "refused upgrades counted",
+    )
+    assert counted == len(refused)
 
 
 def wait_until_no_slots(redis_url: str, user_id: int) -> None:

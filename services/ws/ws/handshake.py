@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from servicekit.errors import error_code
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
+from servicekit.metrics import count_rate_limited
 from servicekit.sessions import current_user, session_id
 from ws.hub import current_hub
 from ws.slots import TooManySockets
@@ -31,6 +32,8 @@ ACCEPTED_KEY = "roomservice.ws"
 
 
 TOO_MANY_SOCKETS = "too_many_sockets"
+# The ``limit`` label of upgrades refused by a socket cap.
+SOCKETS_LIMIT = "ws-sockets"
 
 
 def refusal(status: int, message: str, code: str = "") -> Refusal:
@@ -77,6 +80,7 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
     try:
         slot = slots.acquire(user["id"], room["slug"])
     except TooManySockets as exc:
+        count_rate_limited(SOCKETS_LIMIT)
         return refusal(429, exc.message, TOO_MANY_SOCKETS)
     except RedisError:
         return refusal(503, "A backing service is unavailable; try again shortly.")

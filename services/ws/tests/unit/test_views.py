@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+import ws
 from servicekit.internal_api import DbApiError
 from ws import views
 from ws.ratelimit import TokenBucket
+
+
+@pytest.fixture(autouse=True)
+def app_context(monkeypatch):
+    """Refusals are counted in the app's metrics; no server is contacted."""
+    monkeypatch.setenv("APP_ENV", "testing")
+    with ws.create_app({"REDIS_URL": "redis://127.0.0.1:1/0"}).app_context():
+        yield
 
 
 class FakeConn:
