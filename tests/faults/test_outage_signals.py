@@ -36,7 +36,7 @@ REDIS_ERRORS = "roomservice_redis_errors_total"
 HANDLED = {
     "web": {"session", "ready"},
     "db-api": {"session", "ready", "info", "publish"},
-    "ws": {"session", "ready", "pubsub", "presence", "revocation"},
+    "ws": {"session", "ready", "pubsub", "presence", "revocation", "sockets"},
 }
 
 

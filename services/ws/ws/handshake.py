@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from servicekit.errors import error_code
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
-from servicekit.metrics import count_rate_limited
+from servicekit.metrics import count_rate_limited, count_redis_error
 from servicekit.sessions import current_user, session_id
 from ws.hub import current_hub
 from ws.slots import TooManySockets
@@ -83,6 +83,7 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
         count_rate_limited(SOCKETS_LIMIT)
         return refusal(429, exc.message, TOO_MANY_SOCKETS)
     except RedisError:
+        count_redis_error("sockets")
         return refusal(503, "A backing service is unavailable; try again shortly.")
     environ[ENDED_KEY] = lambda: slots.release(slot)
     environ[ACCEPTED_KEY] = {"user": user, "room": room, "session_id": session_id()}

@@ -28,6 +28,8 @@ import gevent
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import REDIS_ERRORS
+from ws import SERVICE
 
 KEY_PREFIX = "ws-sockets:"
 ADMITTED, ROOM_FULL, ACCOUNT_FULL = 0, 1, 2
@@ -107,6 +109,7 @@ class SocketSlots:
         try:
             self.redis.zrem(slot.key, slot.member)
         except RedisError as exc:
+            REDIS_ERRORS.labels(SERVICE, "sockets").inc()
             log.warning("ws_slot_release_failed", error=repr(exc))
 
     def heartbeat(self) -> None:
@@ -129,4 +132,5 @@ class SocketSlots:
             try:
                 self.heartbeat()
             except RedisError as exc:
+                REDIS_ERRORS.labels(SERVICE, "sockets").inc()
                 log.warning("ws_slot_heartbeat_failed", error=repr(exc))
