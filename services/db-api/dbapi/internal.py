@@ -27,6 +27,7 @@ from dbapi.validation import (
     json_body,
     page_args,
 )
+from servicekit.bodies import accepts_uploads
 
 bp = Blueprint("internal", __name__, url_prefix="/api/internal")
 
@@ -85,6 +86,7 @@ def messages_create(slug: str):
 
 
 @bp.post("/rooms/<slug>/files")
+@accepts_uploads
 def files_create(slug: str):
     room = find_room(slug)
     if request.mimetype != "multipart/form-data":
