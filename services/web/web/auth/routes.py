@@ -1,6 +1,6 @@
 """Accounts live in db-api; web checks the form, asks db-api, and keeps the login in the session."""
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
 from servicekit.internal_api import DbApiError, db_api
 from servicekit.ratelimit import limit_login, limit_register
@@ -32,7 +32,9 @@ def register():
         user = (
             db_api()
             .post_json(
-                "/api/internal/users", {"username": form.username.data, "password": form.password.data}
+                "/api/internal/users",
+                {"username": form.username.data, "password": form.password.data},
+                budget=current_app.config["DB_API_AUTH_TIMEOUT"],
             )
             .json()
         )
@@ -49,7 +51,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limit_login
+@limit_login(username_of=lambda: request.form.get("username"))
 def login():
     if g.user is not None:
         return redirect(next_or("rooms.index"))
@@ -64,6 +66,7 @@ def login():
             .post_json(
                 "/api/internal/users/authenticate",
                 {"username": form.username.data, "password": form.password.data},
+                budget=current_app.config["DB_API_AUTH_TIMEOUT"],
             )
             .json()
         )
