@@ -72,7 +72,7 @@ def test_an_unknown_host_is_a_400_before_any_view(bounded):
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:8080", "db-api:8000"])
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:8080", "db-api:8000", "nginx:8080"])
 def test_the_site_and_the_internal_name_are_trusted(bounded, host):
     response = bounded.get("/where", headers={"Host": host})
     assert response.status_code == 200

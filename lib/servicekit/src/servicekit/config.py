@@ -100,10 +100,11 @@ class Config:
         self.HTTP_PORT = env_int(environ, "HTTP_PORT", 8080)
 
         # The names the site answers to (Nginx's server_name says the same):
-        # any other Host is refused before it can reach a redirect. A service
-        # also answers to the name it is called by inside (db-api:8000).
+        # any other Host is refused before it can reach a redirect. Also
+        # trusted: the names used inside the network, db-api's (DB_API_URL)
+        # and Nginx's own (clients on its network call http://nginx:8080).
         self.SITE_HOSTS = env_list(environ, "SITE_HOSTS", "127.0.0.1,localhost")
-        self.TRUSTED_HOSTS = [*self.SITE_HOSTS, urlsplit(self.DB_API_URL).hostname or "db-api"]
+        self.TRUSTED_HOSTS = [*self.SITE_HOSTS, urlsplit(self.DB_API_URL).hostname or "db-api", "nginx"]
 
         # Request bodies (servicekit.bodies): small everywhere, large only
         # where a view accepts uploads. Nginx enforces the same numbers.
@@ -131,7 +132,7 @@ class Config:
         # them. Why these numbers: docs/security.md, "Resource budget".
         self.RATELIMIT_ENABLED = env_bool(environ, "RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = env_str(environ, "RATELIMIT_LOGIN", "10/minute")
-        self.RATELIMIT_LOGIN_FAILED = env_str(environ, "RATELIMIT_LOGIN_FAILED", "5/15 minutes")
+        self.RATELIMIT_LOGIN_FAILED = env_str(environ, "RATELIMIT_LOGIN_FAILED", "5/15minutes")
         self.RATELIMIT_LOGIN_ACCOUNT = env_str(environ, "RATELIMIT_LOGIN_ACCOUNT", "100/hour")
         self.RATELIMIT_REGISTER = env_str(environ, "RATELIMIT_REGISTER", "5/minute")
         self.RATELIMIT_MESSAGES = env_str(environ, "RATELIMIT_MESSAGES", "120/minute")
