@@ -67,9 +67,11 @@ def wait_healthy(service: str, timeout: float = 90) -> None:
     raise AssertionError(f"{service} not healthy within {timeout} s")
 
 
-def register_and_login(base_url: str, credentials: dict) -> requests.Session:
-    """A new account's HTTP session, logged in through the JSON API."""
+def register_and_login(base_url: str, credentials: dict, headers: dict | None = None) -> requests.Session:
+    """A new account's HTTP session, logged in through the JSON API; ``headers``
+    go with every request it makes."""
     client = requests.Session()
+    client.headers.update(headers or {})
     registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
     assert registered.status_code == 201, registered.text
     logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5)
