@@ -35,7 +35,7 @@ def api_login(base_url: str, username: str, password: str, address: str) -> requ
         f"{base_url}/api/v1/auth/login",
         json={"username": username, "password": password},
         headers={"X-Forwarded-For": address},
-        timeout=15,
+        timeout=30,
     )
 
 
@@ -47,7 +47,7 @@ def form_login(base_url: str, username: str, password: str, address: str) -> req
         f"{base_url}/auth/login",
         data={"csrf_token": token, "username": username, "password": password},
         allow_redirects=False,
-        timeout=15,
+        timeout=30,
     )
 
 

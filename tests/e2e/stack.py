@@ -72,9 +72,10 @@ def register_and_login(base_url: str, credentials: dict, headers: dict | None = 
     go with every request it makes."""
     client = requests.Session()
     client.headers.update(headers or {})
-    registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
+    # Both hash a password, slow by design (and slower on a busy machine).
+    registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=30)
     assert registered.status_code == 201, registered.text
-    logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5)
+    logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=30)
     assert logged_in.status_code == 200, logged_in.text
     return client
 

@@ -22,7 +22,7 @@ class DbApiConfig:
         self.DB_READ_TIMEOUT = env_int(environ, "DB_READ_TIMEOUT", 10)
         self.DB_WRITE_TIMEOUT = env_int(environ, "DB_WRITE_TIMEOUT", 10)
         # Password hashing (dbapi.passwords): OWASP's scrypt cost, 16 MiB a
-        # hash, one hash at a time per worker, a 503 after waiting this long.
+        # hash, two hashes at a time per worker, a 503 after waiting this long.
         self.PASSWORD_HASH_METHOD = env_str(environ, "PASSWORD_HASH_METHOD", "scrypt:16384:8:5")
-        self.PASSWORD_HASH_CONCURRENCY = env_int(environ, "PASSWORD_HASH_CONCURRENCY", 1)
+        self.PASSWORD_HASH_CONCURRENCY = env_int(environ, "PASSWORD_HASH_CONCURRENCY", 2)
         self.PASSWORD_HASH_WAIT = env_float(environ, "PASSWORD_HASH_WAIT", 5.0)

@@ -8,12 +8,11 @@ hashes of the first release (``scrypt$n$r$p$salt$hash``, the standard
 library directly) still verify and are upgraded the same way.
 
 Why N=2^14, r=8, p=5 (one of OWASP's equivalent scrypt settings): the CPU
-cost is OWASP's, the memory is 16 MiB per hash (128 x N x r bytes), so even
-every thread of every worker hashing at once stays far below db-api's
-memory limit; and no more than ``PASSWORD_HASH_CONCURRENCY`` hashes run at
-once per worker (the CPU is the bound anyway), so a login flood waits its
-turn, or gets a 503 after ``PASSWORD_HASH_WAIT`` seconds, instead of
-stacking up. Figures: docs/security.md, "Password hashing".
+cost is OWASP's and the memory 16 MiB per hash (128 x N x r bytes); no more
+than ``PASSWORD_HASH_CONCURRENCY`` hashes run at once per worker (the CPU is
+the bound anyway), so hashing holds at most 64 MiB of a replica's 512, and a
+login flood waits its turn, or gets a 503 after ``PASSWORD_HASH_WAIT``
+seconds, instead of stacking up. Figures: docs/security.md, "Password hashing".
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ def test_message_limit_is_per_account_too(make_app, h):
 def web_and_api(make_app, base_config, monkeypatch):
     """web in-process, talking to this db-api served on a loopback port, both
     with the same low login limits in the same Redis."""
-    limits = {"RATELIMIT_LOGIN_FAILED": "3/minute"}
+    limits = {"RATELIMIT_LOGIN_FAILED": "3/minute", "RATELIMIT_ROOMS": "2/minute"}
     api = make_app(**limits)
     server = make_server("127.0.0.1", 0, api, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -194,3 +194,19 @@ def test_the_web_form_and_the_json_api_share_the_login_buckets(web_and_api, h):
     page = web.post("/auth/login", data={**form, "password": PASSWORD}, headers={"X-Forwarded-For": source})
     assert page.status_code == 429
     assert "Slow down a little" in page.text
+
+
+def test_the_web_form_and_the_json_api_share_the_room_buckets(web_and_api, h):
+    web, api = web_and_api
+    user = h.register(api)
+    source = address()
+    headers = {"X-Forwarded-For": source}
+    form = {"username": user["username"], "password": PASSWORD}
+    assert web.post("/auth/login", data=form, headers=headers).status_code == 302
+    api.set_cookie("session", web.get_cookie("session").value)
+    assert web.post("/rooms", data={"name": h.unique("Room ")}, headers=headers).status_code == 302
+    assert api.post("/api/v1/rooms", json={"name": h.unique("Room ")}, headers=headers).status_code == 201
+    page = web.post("/rooms", data={"name": h.unique("Room ")}, headers={"X-Forwarded-For": address()})
+    assert page.status_code == 429, "the account's bucket, from any address"
+    assert "Slow down a little" in page.text
+    assert_limited(api.post("/api/v1/rooms", json={"name": h.unique("Room ")}, headers=headers))
