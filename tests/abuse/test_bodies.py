@@ -3,8 +3,9 @@
 Before: two 10 MB JSON logins got 502 after seconds, and db-api's worker was
 OOM-killed (``Worker was sent SIGKILL! Perhaps out of memory?``): every route
 took 10 MiB and the body was parsed twice. Now Nginx refuses any body over
-``MAX_BODY_BYTES`` outside the upload location before a service sees it, and
-``limit_conn`` caps how many requests one address holds open.
+``MAX_BODY_BYTES`` outside the upload location before a service sees it;
+``limit_conn`` caps how many requests one address holds open, and a body
+that pauses longer than ``client_body_timeout`` is cut.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def test_huge_json_logins_are_refused_before_any_service_reads_them(base_url, un
     assert "too large" in page.text
 
 
+# Nginx's client_body_timeout (deploy/nginx/nginx.conf): the longest a body may pause.
+BODY_TIMEOUT = 15
+
+
 def open_trickle(base_url: str, path: str, length: int, address: str) -> socket.socket:
     """A request whose headers are complete and whose body is still to come."""
     parts = urlsplit(base_url)
@@ -70,48 +75,81 @@ def open_trickle(base_url: str, path: str, length: int, address: str) -> socket.
     return sock
 
 
-def answered(socks: list[socket.socket], wait: float) -> dict[socket.socket, bytes]:
-    """The first bytes of the answers that arrive within ``wait`` seconds."""
-    got: dict[socket.socket, bytes] = {}
-    with selectors.DefaultSelector() as selector:
-        for sock in socks:
-            selector.register(sock, selectors.EVENT_READ)
-        deadline = time.monotonic() + wait
-        while len(got) < len(socks) and (left := deadline - time.monotonic()) > 0:
-            for key, _ in selector.select(left):
+class Trickler:
+    """Many requests sending their bodies one byte a second; notes each answer."""
+
+    def __init__(self):
+        self.socks: list[socket.socket] = []
+        self.answers: dict[socket.socket, bytes] = {}
+        self.last = time.monotonic()
+
+    def open(self, sock: socket.socket) -> None:
+        self.socks.append(sock)
+        if time.monotonic() - self.last >= 1:
+            self.trickle(self.waiting())
+
+    def waiting(self) -> list[socket.socket]:
+        return [sock for sock in self.socks if sock not in self.answers]
+
+    def collect(self, wait: float) -> None:
+        waiting = self.waiting()
+        if not waiting:
+            time.sleep(wait)
+            return
+        with selectors.DefaultSelector() as selector:
+            for sock in waiting:
+                selector.register(sock, selectors.EVENT_READ)
+            for key, _ in selector.select(wait):
                 try:
-                    got[key.fileobj] = key.fileobj.recv(4096)
+                    self.answers[key.fileobj] = key.fileobj.recv(4096)
                 except OSError as exc:
-                    got[key.fileobj] = repr(exc).encode()
-                selector.unregister(key.fileobj)
-    return got
+                    self.answers[key.fileobj] = repr(exc).encode()
+
+    def trickle(self, socks: list[socket.socket]) -> None:
+        self.last = time.monotonic()
+        for sock in socks:
+            if sock not in self.answers:
+                try:
+                    sock.send(b" ")
+                except OSError as exc:
+                    self.answers[sock] = repr(exc).encode()
+
+    def run(self, seconds: float, talking) -> None:
+        """Trickle into ``talking()`` every second for ``seconds``, collecting answers."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.collect(wait=1)
+            self.trickle(talking())
+
+    def close(self) -> None:
+        for sock in self.socks:
+            sock.close()
 
 
-def test_bodies_trickled_byte_by_byte_hold_at_most_the_connection_limit(base_url, under_attack):
+def test_bodies_trickled_byte_by_byte_are_capped_per_address_and_cut_when_they_pause(base_url, under_attack):
     limit = int(os.environ["NGINX_CONN_PER_ADDRESS"])
     address = client_address()
-    socks: list[socket.socket] = []
+    attack = Trickler()
     try:
         with under_attack():
             for i in range(3 * limit):
                 # Large bodies too: the upload location takes MAX_CONTENT_LENGTH.
-                path, length = (
-                    ("/rooms/general/files", 8 * MIB) if i % 3 == 0 else ("/api/v1/auth/login", 60_000)
-                )
-                socks.append(open_trickle(base_url, path, length, address))
-            refused = answered(socks, wait=5)
-            held = [sock for sock in socks if sock not in refused]
-            for _ in range(8):  # one byte a second from every held request
-                for sock in held:
-                    sock.send(b" ")
-                time.sleep(1)
-            still_held = [sock for sock in held if sock not in answered(held, wait=0.5)]
+                large = i % 3 == 0
+                path, length = ("/rooms/general/files", 8 * MIB) if large else ("/api/v1/auth/login", 60_000)
+                attack.open(open_trickle(base_url, path, length, address))
+            attack.run(5, attack.waiting)
+            refused, held = dict(attack.answers), attack.waiting()
+            silent, talking = held[::2], held[1::2]
+            attack.run(BODY_TIMEOUT + 5, lambda: talking)
     finally:
-        for sock in socks:
-            sock.close()
+        attack.close()
 
     assert len(held) <= limit, f"one address held {len(held)} requests open (limit {limit})"
-    assert len(still_held) == len(held), "a request sending in time is not cut"
     for answer in refused.values():
         assert answer.startswith(b"HTTP/1.1 429"), answer[:200]
         assert b"Retry-After: 1" in answer
+    assert not [sock for sock in talking if sock in attack.answers], "a body sent in time is cut"
+    for sock in silent:
+        cut = attack.answers.get(sock)
+        assert cut is not None, f"a body paused for {BODY_TIMEOUT + 5} s is still held"
+        assert cut == b"" or cut.startswith(b"HTTP/1.1 408") or b"Reset" in cut, cut[:200]
