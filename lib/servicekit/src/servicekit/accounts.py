@@ -3,10 +3,10 @@
 Registration (db-api's validation, web's form) enforces the rule; login
 checks the same rule before anything else, because the ``users`` table's
 collation (``utf8mb4_unicode_520_ci``) folds accents and widths: without the
-rule ``VÍCTIM`` or a full-width ``victim`` would log into ``victim`` and each count in a
-rate-limit bucket of its own. Inside the rule (ASCII letters, digits, ``_ . -``)
-the collation compares exactly as :meth:`str.lower` does, so the folded name
-*is* the account, and every spelling of it shares one bucket.
+rule ``VÍCTIM`` or a full-width ``victim`` would log into ``victim``, each
+with a rate-limit bucket of its own. Inside the rule (ASCII letters, digits,
+``_ . -``) the collation compares exactly as :meth:`str.lower` does, so the
+folded name *is* the account, and every spelling of it shares one bucket.
 """
 
 from __future__ import annotations

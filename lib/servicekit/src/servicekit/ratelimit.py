@@ -145,12 +145,10 @@ def limit_login(username_of: Callable[[], object]):
 
         @functools.wraps(view)
         def attempt(*args, **kwargs):
-            name = None
-            if request.method in WRITES:
-                try:
-                    name = username_of()
-                except HTTPException:
-                    name = None
+            try:
+                name = username_of() if request.method in WRITES else None
+            except HTTPException:  # a bad body, which the view answers
+                name = None
             g.login_account = account_name(name)
             return limited(*args, **kwargs)
 
