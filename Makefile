@@ -20,6 +20,12 @@ UP_FILES := -f docker-compose.yml $(if $(filter 1,$(TLS)),-f deploy/tls/compose.
 
 HTTP_PORT ?= $(shell sed -n 's/^HTTP_PORT=//p' .env 2>/dev/null | grep . || echo 8080)
 HTTP_BIND ?= $(shell sed -n 's/^HTTP_BIND=//p' .env 2>/dev/null | grep . || echo 127.0.0.1)
+# The names the site answers to (Nginx and every service refuse other Host
+# headers). Unset in .env: derived from where it listens, a loopback or
+# wildcard address giving 127.0.0.1 and localhost; set SITE_HOSTS for a DNS name.
+comma := ,
+SITE_HOSTS ?= $(or $(shell sed -n 's/^SITE_HOSTS=//p' .env 2>/dev/null),\
+	$(if $(filter 127.0.0.1 localhost 0.0.0.0,$(HTTP_BIND)),127.0.0.1$(comma)localhost,$(HTTP_BIND)))
 
 .PHONY: help
 help: ## List the targets
@@ -32,14 +38,14 @@ help: ## List the targets
 up: .env ## Start the whole stack (first run writes .env with fresh secrets); TLS=1 for HTTPS
 	@scripts/check-env .env
 	$(if $(filter 1,$(TLS)),@scripts/make-cert)
-	$(COMPOSE) $(UP_FILES) up -d --build --wait
+	SITE_HOSTS=$(SITE_HOSTS) $(COMPOSE) $(UP_FILES) up -d --build --wait
 	@$(RELOAD_NGINX)
 	@echo "roomservice is up at $(if $(filter 1,$(TLS)),https://$(HTTP_BIND):$${HTTPS_PORT:-8443},http://$(HTTP_BIND):$(HTTP_PORT))"
 
 .PHONY: dev
 dev: .env ## The same stack with source bind-mounted and reloaded on change
 	@scripts/check-env .env
-	$(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
+	SITE_HOSTS=$(SITE_HOSTS) $(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
 	@$(RELOAD_NGINX)
 	@echo "roomservice (development) is up at http://$(HTTP_BIND):$(HTTP_PORT)"
 
@@ -110,11 +116,11 @@ test-stack: venv ## Integration, end-to-end, browser and load-smoke tests agains
 
 .PHONY: scale
 scale: ## Run WEB=n WS=n API=n replicas (unset keeps the count) and reload Nginx
-	WEB=$(WEB) WS=$(WS) API=$(API) scripts/scale.sh
+	SITE_HOSTS=$(SITE_HOSTS) WEB=$(WEB) WS=$(WS) API=$(API) scripts/scale.sh
 
 .PHONY: rollout
 rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
-	scripts/rollout.sh $(SERVICE)
+	SITE_HOSTS=$(SITE_HOSTS) scripts/rollout.sh $(SERVICE)
 
 .PHONY: stack-deploy
 stack-deploy: .env ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)

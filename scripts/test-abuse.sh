@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Abuse phase of scripts/test-stack.sh: recreate the test stack with the
 # *default* limits (the throwaway env without its raised block), run
-# tests/abuse against it, then switch back to the raised limits.
+# tests/abuse against it (ABUSE_PATHS: some of its files), then switch back
+# to the raised limits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 raised_env=${COMPOSE_ENV_FILES:?run from scripts/test-stack.sh}
 default_env=test-output/abuse.env
+read -ra paths <<<"${ABUSE_PATHS:-tests/abuse}"
 
 sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >"$default_env"
 # test-stack.sh exported the raised values, and compose prefers the
@@ -46,6 +48,6 @@ switch_to "$default_env"
     . "$default_env"
     set +a
     ABUSE_STARTED=$(date +%s) COMPOSE_ENV_FILES=$default_env \
-        exec .venv/bin/python -m pytest -q -p no:cacheprovider tests/abuse
+        exec .venv/bin/python -m pytest -q -p no:cacheprovider "${paths[@]}"
 )
 echo "test-abuse: switching back to the raised limits"

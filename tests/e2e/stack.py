@@ -76,16 +76,19 @@ def post_patiently(client: requests.Session, url: str, payload: dict) -> request
     """POST; a 429 is tried again after its Retry-After, for at most RATE_LIMITED_PATIENCE s."""
     deadline = time.monotonic() + RATE_LIMITED_PATIENCE
     while True:
-        response = client.post(url, json=payload, timeout=5)
+        # Register and login hash a password, slow by design (and slower on a busy machine).
+        response = client.post(url, json=payload, timeout=30)
         left = deadline - time.monotonic()
         if response.status_code != 429 or left <= 0:
             return response
         time.sleep(min(float(response.headers.get("Retry-After", "1")), left))
 
 
-def register_and_login(base_url: str, credentials: dict) -> requests.Session:
-    """A new account's HTTP session, logged in through the JSON API."""
+def register_and_login(base_url: str, credentials: dict, headers: dict | None = None) -> requests.Session:
+    """A new account's HTTP session, logged in through the JSON API; ``headers``
+    go with every request it makes."""
     client = requests.Session()
+    client.headers.update(headers or {})
     registered = post_patiently(client, f"{base_url}/api/v1/auth/register", credentials)
     assert registered.status_code == 201, registered.text
     logged_in = post_patiently(client, f"{base_url}/api/v1/auth/login", credentials)

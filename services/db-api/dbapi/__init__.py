@@ -6,6 +6,7 @@ from dbapi import internal, public
 from dbapi.config import DbApiConfig
 from dbapi.db import check_db, init_db, pool_details
 from dbapi.errors import init_errors
+from dbapi.passwords import init_passwords
 from servicekit.app import init_service
 from servicekit.metrics import RedisMemoryCollector, add_collector, service_name
 from servicekit.ratelimit import init_ratelimit
@@ -28,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         overrides=overrides,
     )
     init_db(app)
+    init_passwords(app)
     # Redis's memory against its maxmemory: one service exports it, db-api.
     add_collector(app, RedisMemoryCollector(app.extensions["redis"], service_name(app)))
     init_errors(app)

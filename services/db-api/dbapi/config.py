@@ -21,4 +21,8 @@ class DbApiConfig:
         self.DB_CONNECT_TIMEOUT = env_int(environ, "DB_CONNECT_TIMEOUT", 3)
         self.DB_READ_TIMEOUT = env_int(environ, "DB_READ_TIMEOUT", 10)
         self.DB_WRITE_TIMEOUT = env_int(environ, "DB_WRITE_TIMEOUT", 10)
-        self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # Password hashing (dbapi.passwords): OWASP's scrypt cost, 16 MiB a
+        # hash, two hashes at a time per worker, a 503 after waiting this long.
+        self.PASSWORD_HASH_METHOD = env_str(environ, "PASSWORD_HASH_METHOD", "scrypt:16384:8:5")
+        self.PASSWORD_HASH_CONCURRENCY = env_int(environ, "PASSWORD_HASH_CONCURRENCY", 2)
+        self.PASSWORD_HASH_WAIT = env_float(environ, "PASSWORD_HASH_WAIT", 5.0)

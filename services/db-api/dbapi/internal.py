@@ -27,6 +27,7 @@ from dbapi.validation import (
     json_body,
     page_args,
 )
+from servicekit.bodies import accepts_uploads
 from servicekit.ratelimit import limit_messages_for_account
 
 bp = Blueprint("internal", __name__, url_prefix="/api/internal")
@@ -87,6 +88,7 @@ def messages_create(slug: str):
 
 
 @bp.post("/rooms/<slug>/files")
+@accepts_uploads
 def files_create(slug: str):
     room = find_room(slug)
     if request.mimetype != "multipart/form-data":

@@ -6,8 +6,6 @@ from servicekit.config import env_int
 class WebConfig:
     def __init__(self, environ):
         super().__init__(environ)
-        # The whole upload request; Nginx's client_max_body_size agrees.
-        self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
         # The token lives as long as the session: a form left open for an hour still submits.
         self.WTF_CSRF_TIME_LIMIT = None
         # How many messages the room page renders before the live chat takes over.

@@ -1,18 +1,27 @@
 """ws's own settings; shared ones come from :mod:`servicekit.config`."""
 
-from servicekit.config import env_float, env_int, env_str
+from servicekit.config import env_float, env_int, env_list
+
+
+def site_origins(hosts: tuple[str, ...], secure: bool, http_port: int, https_port: int) -> str:
+    """The site's own origins: each of ``SITE_HOSTS`` on the port the site is served on."""
+    scheme, port, default_port = ("https", https_port, 443) if secure else ("http", http_port, 80)
+    suffix = "" if port == default_port else f":{port}"
+    return ",".join(f"{scheme}://{host}{suffix}" for host in hosts)
 
 
 class WsConfig:
     def __init__(self, environ):
         super().__init__(environ)
-        http_port = env_int(environ, "HTTP_PORT", 8080)
-        default_origins = f"http://127.0.0.1:{http_port},http://localhost:{http_port}"
-        self.ALLOWED_ORIGINS = frozenset(
-            origin.strip()
-            for origin in env_str(environ, "ALLOWED_ORIGINS", default_origins).split(",")
-            if origin.strip()
+        # Who may open a socket: by default the site itself, named once in
+        # SITE_HOSTS; over HTTPS (SESSION_COOKIE_SECURE) on HTTPS_PORT.
+        default_origins = site_origins(
+            self.SITE_HOSTS,
+            self.SESSION_COOKIE_SECURE,
+            self.HTTP_PORT,
+            env_int(environ, "HTTPS_PORT", 8443),
         )
+        self.ALLOWED_ORIGINS = frozenset(env_list(environ, "ALLOWED_ORIGINS", default_origins))
         # Per-connection token bucket (docs/websocket.md: 20 frames/s, bursts of 40).
         self.WS_RATE_PER_SECOND = env_float(environ, "WS_RATE_PER_SECOND", 20.0)
         self.WS_RATE_BURST = env_int(environ, "WS_RATE_BURST", 40)

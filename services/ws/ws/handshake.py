@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from servicekit.errors import error_code
+from servicekit.hosts import host_refused
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
 from servicekit.metrics import count_rate_limited, count_redis_error
 from servicekit.sessions import current_user, session_id
@@ -51,6 +52,8 @@ def make_check(app: Flask):
         if endpoint != SOCKET_ENDPOINT:
             return refusal(404, "No WebSocket here.")
         with app.request_context(environ):
+            if host_refused():
+                return refusal(400, "Unknown host.")
             try:
                 app.preprocess_request()
             except HTTPException as exc:

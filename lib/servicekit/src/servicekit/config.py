@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 # Placeholders for development; ProductionConfig refuses them.
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105
@@ -57,6 +58,11 @@ def env_str(environ: Mapping[str, str], name: str, default: str) -> str:
     return default if value is None or value == "" else value
 
 
+def env_list(environ: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated setting, blanks dropped."""
+    return tuple(item.strip() for item in env_str(environ, name, default).split(",") if item.strip())
+
+
 def env_secret(environ: Mapping[str, str], name: str, default: str) -> str:
     """A secret from ``NAME``, or from the file ``NAME_FILE`` names (Docker
     and Kubernetes secrets are mounted as files)."""
@@ -87,8 +93,28 @@ class Config:
         # Time budget for db-api per unit of work (a page, a handshake, a frame),
         # retries included (servicekit.internal_api states the policy).
         self.DB_API_TIMEOUT = env_float(environ, "DB_API_TIMEOUT", 2.0)
+        # Registering and logging in hash a password, which may wait its turn
+        # (db-api's PASSWORD_HASH_WAIT): those calls may take longer.
+        self.DB_API_AUTH_TIMEOUT = env_float(environ, "DB_API_AUTH_TIMEOUT", 10.0)
         self.LOG_LEVEL = env_str(environ, "LOG_LEVEL", "INFO")
         self.HTTP_PORT = env_int(environ, "HTTP_PORT", 8080)
+
+        # The names the site answers to (Nginx's server_name says the same):
+        # any other Host is refused before it can reach a redirect. Also
+        # trusted: the names used inside the network, db-api's (DB_API_URL)
+        # and Nginx's own (clients on its network call http://nginx:8080).
+        self.SITE_HOSTS = env_list(environ, "SITE_HOSTS", "127.0.0.1,localhost")
+        self.TRUSTED_HOSTS = [*self.SITE_HOSTS, urlsplit(self.DB_API_URL).hostname or "db-api", "nginx"]
+
+        # Request bodies (servicekit.bodies): small everywhere, large only
+        # where a view accepts uploads. Nginx enforces the same numbers.
+        self.MAX_BODY_BYTES = env_int(environ, "MAX_BODY_BYTES", 64 * 1024)
+        self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # Multipart forms: ours have at most five parts; a text part is held
+        # in memory up to this (at least Werkzeug's 64 KiB read chunk, which
+        # it also bounds); file parts are spooled, not held.
+        self.MAX_FORM_PARTS = 32
+        self.MAX_FORM_MEMORY_SIZE = 256 * 1024
 
         # The one login shared by web, db-api and ws (docs/api.md, "Conventions").
         # Every service must agree on these, so they are defined only here.
@@ -102,11 +128,15 @@ class Config:
             seconds=env_int(environ, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600)
         )
 
-        # Rate limits (Flask-Limiter syntax); tests and load runs raise or lower them.
+        # Rate limits (Flask-Limiter syntax); tests and load runs raise or lower
+        # them. Why these numbers: docs/security.md, "Resource budget".
         self.RATELIMIT_ENABLED = env_bool(environ, "RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = env_str(environ, "RATELIMIT_LOGIN", "10/minute")
+        self.RATELIMIT_LOGIN_FAILED = env_str(environ, "RATELIMIT_LOGIN_FAILED", "5/15minutes")
+        self.RATELIMIT_LOGIN_ACCOUNT = env_str(environ, "RATELIMIT_LOGIN_ACCOUNT", "100/hour")
         self.RATELIMIT_REGISTER = env_str(environ, "RATELIMIT_REGISTER", "5/minute")
         self.RATELIMIT_MESSAGES = env_str(environ, "RATELIMIT_MESSAGES", "120/minute")
+        self.RATELIMIT_ROOMS = env_str(environ, "RATELIMIT_ROOMS", "20/hour")
 
     def check(self) -> None:
         """Refuse settings that must never reach this environment."""

@@ -17,6 +17,9 @@ here and nowhere else:
   retried the same way (a replica going away mid-rollout).
 * A call that was sent but not answered in time is **not** retried: db-api
   may be slow rather than gone, and asking again would double the wait.
+* Registering and logging in hash a password, slow by design and queued
+  behind other hashes (db-api's ``PASSWORD_HASH_WAIT``): those calls pass a
+  ``budget`` of their own (``DB_API_AUTH_TIMEOUT``, default 10 s) instead.
 
 Failures become :class:`DbApiUnavailable`, which each service answers with
 its own 503.
@@ -81,16 +84,18 @@ class DbApiClient:
             return g.db_api_deadline
         return time.monotonic() + self.budget
 
-    def request(self, method: str, path: str, *, idempotent: bool = False, **kwargs) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, idempotent: bool = False, budget: float | None = None, **kwargs
+    ) -> requests.Response:
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         headers[REQUEST_ID_HEADER] = request_id()
-        deadline = self.deadline()
+        deadline = self.deadline() if budget is None else time.monotonic() + budget
         attempts = 2 if method in SAFE_METHODS or idempotent else 1
         for attempt in range(attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise DbApiUnavailable(f"no answer from db-api within {self.budget} s")
+                raise DbApiUnavailable(f"no answer from db-api within {budget or self.budget} s")
             last = attempt + 1 == attempts
             try:
                 response = self.session.request(
@@ -125,8 +130,10 @@ class DbApiClient:
     def get_json(self, path: str, **kwargs) -> Any:
         return self.request("GET", path, **kwargs).json()
 
-    def post_json(self, path: str, payload: dict, *, idempotent: bool = False) -> requests.Response:
-        return self.request("POST", path, json=payload, idempotent=idempotent)
+    def post_json(
+        self, path: str, payload: dict, *, idempotent: bool = False, budget: float | None = None
+    ) -> requests.Response:
+        return self.request("POST", path, json=payload, idempotent=idempotent, budget=budget)
 
 
 def start_budget() -> None:

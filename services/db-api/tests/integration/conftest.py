@@ -87,8 +87,14 @@ def base_config(env) -> dict:
         "DB_USER": "root",
         "DB_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
         "RATELIMIT_LOGIN": "100000/minute",
+        "RATELIMIT_LOGIN_FAILED": "100000/minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "100000/minute",
         "RATELIMIT_REGISTER": "100000/minute",
         "RATELIMIT_MESSAGES": "100000/minute",
+        "RATELIMIT_ROOMS": "100000/minute",
+        # Cheap hashes for the many accounts these tests make; test_auth.py
+        # checks the production method (PASSWORD_HASH_METHOD's default).
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from flask import abort, flash, g, redirect, send_file, url_for
 
+from servicekit.bodies import accepts_uploads
 from servicekit.internal_api import DbApiError, db_api
 from web.auth.guards import login_required
 from web.files import bp
@@ -38,6 +39,7 @@ def human_size(size: int) -> str:
 
 
 @bp.post("/rooms/<slug>/files")
+@accepts_uploads
 @login_required
 def upload(slug: str):
     form = UploadForm()
