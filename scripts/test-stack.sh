@@ -67,5 +67,5 @@ done
 
 # TEST_PATHS narrows the run to some suites (e.g. one file while working on it).
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
+read -ra paths <<<"${TEST_PATHS:-lib/servicekit/tests/integration services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" "${paths[@]}"

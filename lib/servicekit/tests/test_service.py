@@ -2,6 +2,9 @@
 
 import time
 
+# What a login's cookie holds: a stored session's id (43 URL-safe characters).
+STORED_SESSION_ID = "A" * 43
+
 
 def test_health_touches_no_dependency(app):
     client = app.test_client()
@@ -23,7 +26,7 @@ def test_ready_names_the_failing_dependency(app):
 
 def test_session_store_down_is_a_fast_503(app):
     client = app.test_client()
-    client.set_cookie("session", "some-session-id")
+    client.set_cookie("session", STORED_SESSION_ID)
     started = time.perf_counter()
     response = client.get("/whoami")
     elapsed = time.perf_counter() - started
