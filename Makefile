@@ -30,6 +30,7 @@ help: ## List the targets
 
 .PHONY: up
 up: .env ## Start the whole stack (first run writes .env with fresh secrets); TLS=1 for HTTPS
+	@scripts/init-env .env
 	@scripts/check-env .env
 	$(if $(filter 1,$(TLS)),@scripts/make-cert)
 	$(COMPOSE) $(UP_FILES) up -d --build --wait
@@ -38,6 +39,7 @@ up: .env ## Start the whole stack (first run writes .env with fresh secrets); TL
 
 .PHONY: dev
 dev: .env ## The same stack with source bind-mounted and reloaded on change
+	@scripts/init-env .env
 	@scripts/check-env .env
 	$(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
 	@$(RELOAD_NGINX)

@@ -55,7 +55,7 @@ set -a
 . "$env_file"
 set +a
 export BASE_URL="http://127.0.0.1:$HTTP_PORT"
-export TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
+export TEST_REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$TEST_REDIS_PORT/0"
 export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"

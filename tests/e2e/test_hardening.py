@@ -11,7 +11,7 @@ from e2e.stack import compose
 ROOT_ALLOWED: set[str] = set()
 LONG_RUNNING = ["nginx", "web", "ws", "db-api", "redis", "mysql"]
 OWN_IMAGES = ["roomservice/web", "roomservice/ws", "roomservice/db-api", "roomservice/nginx"]
-SECRETS = ["SECRET_KEY", "SERVICE_TOKEN", "DB_PASSWORD", "DB_ROOT_PASSWORD"]
+SECRETS = ["SECRET_KEY", "SERVICE_TOKEN", "DB_PASSWORD", "DB_ROOT_PASSWORD", "REDIS_PASSWORD"]
 
 
 def inspect(service: str) -> dict:
@@ -88,7 +88,7 @@ def test_production_refuses_a_default_or_short_secret_key(secret):
             "SERVICE_TOKEN=" + "t" * 40,
             "--entrypoint",
             "python",
-            "roomservice/web:latest",
+            f"roomservice/web:{os.environ.get('IMAGE_TAG', 'latest')}",
             "-c",
             "from web import create_app; create_app()",
         ],
