@@ -31,16 +31,17 @@ def anonymous_view(url: str) -> int:
 
 
 def test_500_anonymous_page_views_leave_no_lasting_key_in_redis(base_url, redis_client, under_attack):
-    before = keys_with_ttl(redis_client)
     urls = [base_url + PAGES[i % len(PAGES)] for i in range(VIEWS)]
-    with under_attack(), ThreadPoolExecutor(4) as pool:
-        answers = Counter(pool.map(anonymous_view, urls))
-    after = keys_with_ttl(redis_client)
+    with under_attack():
+        before = keys_with_ttl(redis_client)  # the bystander is logged in by now
+        with ThreadPoolExecutor(2) as pool:
+            answers = Counter(pool.map(anonymous_view, urls))
+        after = keys_with_ttl(redis_client)
     assert set(answers) <= {200, 429}, answers
     assert answers[200] > 0, answers
     new = {key: ttl for key, ttl in after.items() if key not in before}
     assert not [key for key in new if key.startswith(b"session:")], f"{len(new)} new keys: {sorted(new)[:5]}"
     lasting = {key: ttl for key, ttl in new.items() if not 0 < ttl <= AN_HOUR}
     assert not lasting, f"keys that outlive an hour: {sorted(lasting.items())[:5]}"
-    # The bystander's own keys (presence, its page views) and a per-address counter at most.
-    assert len(new) <= 10, sorted(new)
+    # The bystander's presence entry and a per-address counter at most.
+    assert len(new) <= 5, sorted(new)
