@@ -137,6 +137,8 @@ class SharedSessionInterface(SecureCookieSessionInterface):
                 super().save_session(app, session, response)
             # else: nothing to store and no cookie to clear (a flash shown on the page that set it)
             return
+        if session.accessed:
+            response.vary.add("Cookie")  # what a logged-in page shows depends on who asks
         if session.modified:
             self.write_back(session)
         if session.started:
@@ -150,7 +152,6 @@ class SharedSessionInterface(SecureCookieSessionInterface):
                 secure=self.get_cookie_secure(app),
                 samesite=self.get_cookie_samesite(app),
             )
-            response.vary.add("Cookie")
 
     # --- stored sessions -----------------------------------------------------
 
