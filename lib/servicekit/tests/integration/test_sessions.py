@@ -113,24 +113,24 @@ def test_reading_a_session_moves_its_ttl_forward_only_once_a_hundredth_of_the_id
         assert whoami(quiet) is not None
     assert redis_client.pttl(key) <= ttl_at_login, "20 reads within 36 s: no refresh"
 
-    busy = logged_in(make_app(SESSION_IDLE_TIMEOUT_SECONDS=5))
+    busy = logged_in(make_app(SESSION_IDLE_TIMEOUT_SECONDS=60))
     key = f"session:{cookie(busy)}"
-    deadline = time.monotonic() + 5
-    while redis_client.pttl(key) > 4900:  # more than 1 % of the idle time passes
+    deadline = time.monotonic() + 10
+    while (before := redis_client.pttl(key)) > 59_000:  # more than 1 % of the idle time passes
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        time.sleep(0.05)
     assert whoami(busy) is not None
-    assert redis_client.pttl(key) > 4900, "a read after 1 % of the idle time refreshes it"
+    assert redis_client.pttl(key) > before, "a read after 1 % of the idle time refreshes it"
 
 
 def test_a_session_ends_after_its_idle_time_and_requests_keep_it_alive_until_then(make_app, redis_client):
     idle = 5
     client = logged_in(make_app(SESSION_IDLE_TIMEOUT_SECONDS=idle, SESSION_ABSOLUTE_TIMEOUT_SECONDS=600))
-    started = time.monotonic()
-    while time.monotonic() - started < idle + 1:
+    started = last_request = time.monotonic()
+    while last_request - started < idle + 1:
+        last_request = time.monotonic()  # the request refreshes the TTL after this moment
         assert whoami(client) is not None, "ended while in use"
         time.sleep(0.3)
-    last_request = time.monotonic()
     key = f"session:{cookie(client)}"
     while redis_client.exists(key):  # watched from outside: a request would keep it alive
         assert time.monotonic() < last_request + idle + 10, "still alive long after its idle time"
