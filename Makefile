@@ -36,6 +36,7 @@ help: ## List the targets
 
 .PHONY: up
 up: .env ## Start the whole stack (first run writes .env with fresh secrets); TLS=1 for HTTPS
+	@scripts/init-env .env
 	@scripts/check-env .env
 	$(if $(filter 1,$(TLS)),@scripts/make-cert)
 	SITE_HOSTS=$(SITE_HOSTS) $(COMPOSE) $(UP_FILES) up -d --build --wait
@@ -44,6 +45,7 @@ up: .env ## Start the whole stack (first run writes .env with fresh secrets); TL
 
 .PHONY: dev
 dev: .env ## The same stack with source bind-mounted and reloaded on change
+	@scripts/init-env .env
 	@scripts/check-env .env
 	SITE_HOSTS=$(SITE_HOSTS) $(COMPOSE) -f docker-compose.yml -f deploy/dev/compose.dev.yaml up -d --build --wait
 	@$(RELOAD_NGINX)
@@ -108,7 +110,8 @@ fmt: venv ## Format the Python code with ruff
 
 .PHONY: test-unit
 test-unit: venv ## Fast unit tests of every service, the manifests, the dashboard and the docs (no Docker)
-	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability tests/docs tests/scripts
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests --ignore=lib/servicekit/tests/integration \
+		tests/k8s tests/observability tests/docs tests/scripts
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack

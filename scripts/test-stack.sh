@@ -55,7 +55,7 @@ set -a
 . "$env_file"
 set +a
 export BASE_URL="http://127.0.0.1:$HTTP_PORT"
-export TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
+export TEST_REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$TEST_REDIS_PORT/0"
 export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
@@ -67,5 +67,5 @@ done
 
 # TEST_PATHS narrows the run to some suites (e.g. one file while working on it).
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
+read -ra paths <<<"${TEST_PATHS:-lib/servicekit/tests/integration services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" "${paths[@]}"

@@ -55,11 +55,12 @@ def env_example_names() -> set[str]:
 
 
 def names_the_code_reads() -> set[str]:
-    """Settings read by the services' config code, gunicorn configs and the compose files."""
+    """Settings read by the services' config code, gunicorn configs, migrate and the compose files."""
     sources = [
         *(ROOT / "lib/servicekit/src/servicekit").glob("*.py"),
         *(ROOT / "services").glob("*/*/config.py"),
         *(ROOT / "services").glob("*/gunicorn.conf.py"),
+        ROOT / "services/db-api/dbapi/migrate.py",  # the database users' settings
     ]
     names = set()
     for path in sources:

@@ -15,9 +15,9 @@ def redis_errors(operation: str) -> float:
     return REGISTRY.get_sample_value("roomservice_redis_errors_total", labels) or 0.0
 
 
-def test_a_session_read_that_fails_is_counted_once(app):
+def test_a_session_read_that_fails_is_counted_once(app, stored_session_id):
     client = app.test_client()
-    client.set_cookie("session", "some-session-id")
+    client.set_cookie("session", stored_session_id)
     before = redis_errors("session")
     assert client.get("/whoami").status_code == 503
     assert redis_errors("session") == before + 1

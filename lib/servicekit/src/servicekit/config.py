@@ -87,6 +87,8 @@ class Config:
         self.SECRET_KEY = env_secret(environ, "SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SERVICE_TOKEN = env_secret(environ, "SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN)
         self.REDIS_URL = env_str(environ, "REDIS_URL", "redis://redis:6379/0")
+        # Redis's requirepass; a password in REDIS_URL wins over it.
+        self.REDIS_PASSWORD = env_secret(environ, "REDIS_PASSWORD", "")
         # Redis calls fail fast: a dead Redis answers 503 in well under a second.
         self.REDIS_SOCKET_TIMEOUT = env_float(environ, "REDIS_SOCKET_TIMEOUT", 0.5)
         self.DB_API_URL = env_str(environ, "DB_API_URL", "http://db-api:8000")
@@ -124,9 +126,15 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_KEY_PREFIX = env_str(environ, "SESSION_KEY_PREFIX", "session:")
         self.SESSION_REFRESH_EACH_REQUEST = False
-        self.PERMANENT_SESSION_LIFETIME = timedelta(
-            seconds=env_int(environ, "SESSION_LIFETIME_SECONDS", 14 * 24 * 3600)
+        # A login ends after this long without a request, and this long after it began.
+        self.SESSION_IDLE_TIMEOUT_SECONDS = env_int(environ, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * 24 * 3600)
+        self.SESSION_ABSOLUTE_TIMEOUT_SECONDS = env_int(
+            environ, "SESSION_ABSOLUTE_TIMEOUT_SECONDS", 30 * 24 * 3600
         )
+        # Live logins per account; a new login past it ends that account's oldest.
+        self.SESSIONS_PER_USER = env_int(environ, "SESSIONS_PER_USER", 20)
+        # How old an anonymous (signed cookie) session may be: its CSRF token with it.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(seconds=self.SESSION_IDLE_TIMEOUT_SECONDS)
 
         # Rate limits (Flask-Limiter syntax); tests and load runs raise or lower
         # them. Why these numbers: docs/security.md, "Resource budget".
@@ -166,6 +174,11 @@ class ProductionConfig(Config):
                     f"{name} is the default or shorter than {MIN_SECRET_LENGTH} "
                     f"characters; production refuses to start with it"
                 )
+        if not self.REDIS_PASSWORD and urlsplit(self.REDIS_URL).password is None:
+            raise ConfigError(
+                "REDIS_PASSWORD is not set (nor a password in REDIS_URL); production refuses "
+                "an unauthenticated Redis"
+            )
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}

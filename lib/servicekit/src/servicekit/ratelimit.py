@@ -63,7 +63,12 @@ def init_ratelimit(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     timeout = app.config["REDIS_SOCKET_TIMEOUT"]
     app.config.setdefault(
-        "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        "RATELIMIT_STORAGE_OPTIONS",
+        {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "password": app.config["REDIS_PASSWORD"] or None,
+        },
     )
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "ratelimit")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")

@@ -15,9 +15,10 @@ from redis.retry import Retry
 from servicekit.metrics import count_redis_error
 
 
-def make_redis(url: str, socket_timeout: float) -> Redis:
+def make_redis(url: str, socket_timeout: float, password: str) -> Redis:
     return Redis.from_url(
         url,
+        password=password or None,  # a password in the URL wins
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
         retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2),
@@ -26,7 +27,9 @@ def make_redis(url: str, socket_timeout: float) -> Redis:
 
 
 def init_redis(app: Flask) -> Redis:
-    client = make_redis(app.config["REDIS_URL"], app.config["REDIS_SOCKET_TIMEOUT"])
+    client = make_redis(
+        app.config["REDIS_URL"], app.config["REDIS_SOCKET_TIMEOUT"], app.config["REDIS_PASSWORD"]
+    )
     app.extensions["redis"] = client
     return client
 

@@ -1,6 +1,6 @@
 """Accounts live in db-api; web checks the form, asks db-api, and keeps the login in the session."""
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from servicekit.internal_api import DbApiError, db_api
 from servicekit.ratelimit import limit_login, limit_register
@@ -85,8 +85,7 @@ def logout():
     """CSRFProtect has checked the token; a valid form has nothing else to check."""
     form = LogoutForm()
     if form.validate_on_submit():
-        # A fresh id first: the goodbye flash is stored under it, never under the old one.
-        current_app.session_interface.regenerate(session)
         log_out()
+        # In the anonymous cookie the browser keeps: nothing of it is left in Redis.
         flash("You are logged out.", "info")
     return redirect(url_for("main.index"))
