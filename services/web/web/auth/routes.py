@@ -1,6 +1,6 @@
 """Accounts live in db-api; web checks the form, asks db-api, and keeps the login in the session."""
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 
 from servicekit.internal_api import DbApiError, db_api
 from servicekit.ratelimit import limit_login, limit_register
