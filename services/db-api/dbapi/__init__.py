@@ -6,6 +6,7 @@ from dbapi import internal, public
 from dbapi.config import DbApiConfig
 from dbapi.db import check_db, init_db, pool_details
 from dbapi.errors import init_errors
+from dbapi.files import init_files
 from servicekit.app import init_service
 from servicekit.ratelimit import init_ratelimit
 
@@ -27,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         overrides=overrides,
     )
     init_db(app)
+    init_files(app)
     init_errors(app)
     init_ratelimit(app)
     register_blueprints(app)

@@ -22,3 +22,8 @@ class DbApiConfig:
         self.DB_READ_TIMEOUT = env_int(environ, "DB_READ_TIMEOUT", 10)
         self.DB_WRITE_TIMEOUT = env_int(environ, "DB_WRITE_TIMEOUT", 10)
         self.MAX_CONTENT_LENGTH = env_int(environ, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # Bytes of files one account may store in all.
+        self.UPLOAD_QUOTA_BYTES = env_int(environ, "UPLOAD_QUOTA_BYTES", 100 * 1024 * 1024)
+        # Uploads and downloads at once per worker; each holds a thread and a
+        # connection while it lasts, the other threads stay for everything else.
+        self.FILE_TRANSFERS_PER_WORKER = env_int(environ, "FILE_TRANSFERS_PER_WORKER", 2)

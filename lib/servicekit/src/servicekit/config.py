@@ -107,6 +107,7 @@ class Config:
         self.RATELIMIT_LOGIN = env_str(environ, "RATELIMIT_LOGIN", "10/minute")
         self.RATELIMIT_REGISTER = env_str(environ, "RATELIMIT_REGISTER", "5/minute")
         self.RATELIMIT_MESSAGES = env_str(environ, "RATELIMIT_MESSAGES", "120/minute")
+        self.RATELIMIT_UPLOADS = env_str(environ, "RATELIMIT_UPLOADS", "30/hour")
 
     def check(self) -> None:
         """Refuse settings that must never reach this environment."""

@@ -17,6 +17,9 @@ here and nowhere else:
   retried the same way (a replica going away mid-rollout).
 * A call that was sent but not answered in time is **not** retried: db-api
   may be slow rather than gone, and asking again would double the wait.
+* A file upload or download (:meth:`DbApiClient.transfer`) is a unit of work
+  of its own, as long as the caller allows (web: ``FILE_TRANSFER_TIMEOUT``);
+  a page that goes on calling db-api after one starts a fresh budget.
 
 Failures become :class:`DbApiUnavailable`, which each service answers with
 its own 503.
@@ -38,6 +41,7 @@ CONNECT_TIMEOUT = 0.5
 RETRY_PAUSE = 0.05
 RETRIED_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+TRANSFER_WAIT = 10.0
 
 
 class DbApiUnavailable(Exception):
@@ -77,23 +81,36 @@ class DbApiClient:
             return g.db_api_deadline
         return time.monotonic() + self.budget
 
-    def request(self, method: str, path: str, *, idempotent: bool = False, **kwargs) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool = False,
+        deadline: float | None = None,
+        wait: float | None = None,
+        **kwargs,
+    ) -> requests.Response:
+        """One call under the policy above; ``deadline`` and ``wait`` are for :meth:`transfer`."""
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         headers[REQUEST_ID_HEADER] = request_id()
-        deadline = self.deadline()
+        deadline = deadline or self.deadline()
         attempts = 2 if method in SAFE_METHODS or idempotent else 1
         for attempt in range(attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DbApiUnavailable(f"no answer from db-api within {self.budget} s")
             last = attempt + 1 == attempts
+            # urllib3 sends the body under the connect timeout and reads under the other.
+            connect = CONNECT_TIMEOUT if wait is None else wait
+            read = remaining if wait is None else min(wait, remaining)
             try:
                 response = self.session.request(
                     method,
                     self.base_url + path,
                     headers=headers,
-                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                    timeout=(min(connect, remaining), read),
                     **kwargs,
                 )
             except requests.ConnectionError as exc:  # includes ConnectTimeout, not ReadTimeout
@@ -116,6 +133,17 @@ class DbApiClient:
                 body = {}
             raise DbApiError(response.status_code, body)
         return response
+
+    def transfer(self, method: str, path: str, seconds: float, **kwargs) -> requests.Response:
+        """A file upload or download: a unit of work of its own, ``seconds`` long.
+
+        The body streams either way at the pace of the browser at the other
+        end, so each wait (db-api reading the next piece while it inserts a
+        chunk, its answer after the last one, the next piece of a download)
+        may take up to :data:`TRANSFER_WAIT`, not the page's budget. Like
+        every call, it is never sent twice.
+        """
+        return self.request(method, path, deadline=time.monotonic() + seconds, wait=TRANSFER_WAIT, **kwargs)
 
     def get_json(self, path: str, **kwargs) -> Any:
         return self.request("GET", path, **kwargs).json()

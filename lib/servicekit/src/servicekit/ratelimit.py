@@ -77,8 +77,19 @@ def session_account_key() -> str:
     return f"user:{user_id}" if user_id is not None else "address:" + get_remote_address()
 
 
-def limit_messages(view):
-    view = limiter.shared_limit(_limit("RATELIMIT_MESSAGES"), scope="messages-address", methods=WRITES)(view)
-    return limiter.shared_limit(
-        _limit("RATELIMIT_MESSAGES"), scope="messages-account", key_func=session_account_key, methods=WRITES
-    )(view)
+def _per_address_and_account(setting: str, name: str):
+    """One limit counted twice: per client address and per logged-in account."""
+
+    def decorate(view):
+        view = limiter.shared_limit(_limit(setting), scope=f"{name}-address", methods=WRITES)(view)
+        return limiter.shared_limit(
+            _limit(setting), scope=f"{name}-account", key_func=session_account_key, methods=WRITES
+        )(view)
+
+    return decorate
+
+
+limit_messages = _per_address_and_account("RATELIMIT_MESSAGES", "messages")
+# Each upload may hold a file transfer slot of db-api for minutes and adds to
+# the disk: counted before the first byte of the body is read.
+limit_uploads = _per_address_and_account("RATELIMIT_UPLOADS", "uploads")
