@@ -44,7 +44,8 @@ def test_fields_then_the_file_byte_for_byte(step):
     )
     pieces = list(upload.file_bytes(limit=len(data)))
     assert b"".join(pieces) == data
-    assert max(len(piece) for piece in pieces) <= READ_BYTES
+    # One read, plus the few bytes held back last time in case they began a boundary.
+    assert max(len(piece) for piece in pieces) <= READ_BYTES + len(boundary) + 8
     assert stream.largest_read <= READ_BYTES
 
 
