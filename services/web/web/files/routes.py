@@ -126,7 +126,7 @@ def relay(upstream: requests.Response, seconds: float) -> Iterator[bytes]:
 
 def upload_failed(slug: str, form: UploadForm, status: int, message: str) -> Response:
     """The room page again, the reason under the file field."""
-    form.file.errors.append(message)
+    form.file.errors = [message]
     flash("Nothing was shared.", "error")
     return make_response(render_room(slug, upload_form=form, status=status))
 
@@ -190,6 +190,10 @@ def announce(slug: str, stored: dict) -> None:
 @login_required
 def upload(slug: str):
     form = UploadForm(formdata=None)
+    if request.mimetype != "multipart/form-data":
+        # No file can be in it: the ordinary check of an ordinary (small) form.
+        csrf.protect()
+        return upload_failed(slug, form, 400, "Choose a file to share.")
     body = MultipartUpload.of(request)
     fields, part = body.fields_until("file")
     check_csrf(fields)
