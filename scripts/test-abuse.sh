@@ -9,9 +9,16 @@ default_env=test-output/abuse.env
 
 sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >"$default_env"
 
+# test-stack.sh exports the raised values too, and for compose the
+# environment wins over an env file: they are left out of its environment,
+# or the "default" stack would still run with the raised limits.
+read -ra raised_names <<<"$(sed -n '/^# --- raised limits: begin/,/^# --- raised limits: end/s/^\([A-Z_]*\)=.*/\1/p' "$raised_env" | tr '\n' ' ')"
+without_raised=()
+for name in "${raised_names[@]}"; do without_raised+=(-u "$name"); done
+
 switch_to() {
-    COMPOSE_ENV_FILES=$1 docker compose up -d --wait >/dev/null 2>&1
-    COMPOSE_ENV_FILES=$1 docker compose exec -T nginx nginx -s reload
+    env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1
+    env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose exec -T nginx nginx -s reload
 }
 restore() { switch_to "$raised_env"; }
 trap restore EXIT

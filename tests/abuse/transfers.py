@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 
+import pymysql
 import requests
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -40,3 +42,21 @@ def download(base_url: str, client: requests.Session, path: str) -> tuple[int, s
             digest.update(piece)
             length += len(piece)
         return response.status_code, digest.hexdigest(), length
+
+
+def stored_files(name: str) -> int:
+    """How many files named ``name`` the stack's database holds."""
+    con = pymysql.connect(
+        host=os.environ["TEST_DB_HOST"],
+        port=int(os.environ["TEST_DB_PORT"]),
+        user="root",
+        password=os.environ["TEST_DB_ROOT_PASSWORD"],
+        database=os.environ.get("DB_NAME", "roomservice"),
+        ssl_disabled=True,
+    )
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM files WHERE filename = %s", (name,))
+            return cur.fetchone()[0]
+    finally:
+        con.close()
