@@ -13,10 +13,16 @@ import requests
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def upload(base_url: str, client: requests.Session, room: str, name: str, data: bytes) -> requests.Response:
-    """The room page's upload form, sent like a browser sends it (token first, then the file)."""
+def form_token(base_url: str, client: requests.Session, room: str) -> str:
+    """The upload form's CSRF token. Fetch it once before uploading in
+    parallel: concurrent first page views of one session each make a token,
+    and only the last one written to the session stays valid."""
     page = client.get(f"{base_url}/rooms/{room}", timeout=30)
-    token = html.unescape(CSRF.search(page.text).group(1))
+    return html.unescape(CSRF.search(page.text).group(1))
+
+
+def upload(base_url: str, client: requests.Session, room: str, token: str, name: str, data: bytes):
+    """The room page's upload form, sent like a browser sends it (token first, then the file)."""
     return client.post(
         f"{base_url}/rooms/{room}/files",
         data={"csrf_token": token},
