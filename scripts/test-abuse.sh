@@ -16,9 +16,20 @@ read -ra raised_names <<<"$(sed -n '/^# --- raised limits: begin/,/^# --- raised
 without_raised=()
 for name in "${raised_names[@]}"; do without_raised+=(-u "$name"); done
 
+# Recreated services have new addresses, which Nginx resolves only when it
+# reloads, and its healthcheck goes through web: until the reload it is
+# unhealthy and `up --wait` gives up (as it does when any healthcheck times
+# out on a busy host). So: up, reload, and up again until healthy.
 switch_to() {
-    env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1
-    env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose exec -T nginx nginx -s reload
+    local try out status
+    for try in 1 2 3; do
+        status=0
+        out=$(env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait 2>&1) || status=$?
+        env "${without_raised[@]}" COMPOSE_ENV_FILES="$1" docker compose exec -T nginx nginx -s reload 2>/dev/null || true
+        [ "$status" -eq 0 ] && return 0
+        echo "test-abuse: not healthy yet (try $try of 3): ${out##*$'\n'}" >&2
+    done
+    return 1
 }
 restore() { switch_to "$raised_env"; }
 trap restore EXIT
