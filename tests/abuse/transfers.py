@@ -50,8 +50,8 @@ def download(base_url: str, client: requests.Session, path: str) -> tuple[int, s
         return response.status_code, digest.hexdigest(), length
 
 
-def stored_files(name: str) -> int:
-    """How many files named ``name`` the stack's database holds."""
+def stored_sizes(name: str) -> list[int]:
+    """The sizes of the files named ``name`` that the stack's database holds."""
     con = pymysql.connect(
         host=os.environ["TEST_DB_HOST"],
         port=int(os.environ["TEST_DB_PORT"]),
@@ -62,7 +62,7 @@ def stored_files(name: str) -> int:
     )
     try:
         with con.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM files WHERE filename = %s", (name,))
-            return cur.fetchone()[0]
+            cur.execute("SELECT size FROM files WHERE filename = %s", (name,))
+            return [row[0] for row in cur.fetchall()]
     finally:
         con.close()

@@ -153,21 +153,23 @@ def forward(slug: str, part, chunks: Iterable[bytes]) -> dict:
     """Stream the file to db-api as it arrives; its answer is the stored file."""
     filename = safe_filename(part.filename)
     seconds = current_app.config["FILE_TRANSFER_TIMEOUT"]
-    stored = (
-        db_api()
-        .transfer(
-            "POST",
-            api_path(slug, "files"),
-            seconds,
-            params={"user_id": g.user["id"]},
-            data=within(seconds, chunks),
-            headers={"Content-Type": part_type(part.headers), "X-Filename": quote(filename, safe="")},
+    try:
+        return (
+            db_api()
+            .transfer(
+                "POST",
+                api_path(slug, "files"),
+                seconds,
+                params={"user_id": g.user["id"]},
+                data=within(seconds, chunks),
+                headers={"Content-Type": part_type(part.headers), "X-Filename": quote(filename, safe="")},
+            )
+            .json()
         )
-        .json()
-    )
-    # The transfer took its own time; what the page still asks of db-api gets a budget of its own.
-    start_budget()
-    return stored
+    finally:
+        # The transfer took its own time: what the page asks of db-api next
+        # (the message, or the room page again) gets a budget of its own.
+        start_budget()
 
 
 def announce(slug: str, stored: dict) -> None:
