@@ -14,24 +14,20 @@ sed '/^# --- raised limits: begin/,/^# --- raised limits: end/d' "$raised_env" >
 # environment to an env file: unset them, so each file's values apply.
 mapfile -t raised_vars < <(sed -n '/^# --- raised limits: begin/,/^# --- raised limits: end/s/^\([A-Z_]*\)=.*/\1/p' "$raised_env")
 
-# Recreated services may get new addresses, so Nginx can be unhealthy until it
-# reloads (failing the first --wait); it is healthy at its next check after.
-nginx_healthy() {
-    local nginx
-    nginx=$(docker compose ps -q nginx)
-    for _ in $(seq 60); do
-        [ "$(docker inspect -f '{{.State.Health.Status}}' "$nginx")" = healthy ] && return 0
-        sleep 1
-    done
-    echo "test-abuse: nginx is not healthy 60 s after its reload" >&2
-    return 1
-}
-
+# Recreated services have new addresses, which Nginx resolves only when it
+# reloads, and its healthcheck goes through web: until the reload it is
+# unhealthy and `up --wait` gives up (as it does when any healthcheck times
+# out on a busy host). So: up, reload, and up again until healthy.
 switch_to() {
-    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null 2>&1 || true
-    COMPOSE_ENV_FILES=$1 docker compose exec -T nginx nginx -s reload
-    nginx_healthy
-    env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait >/dev/null
+    local try out status
+    for try in 1 2 3; do
+        status=0
+        out=$(env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose up -d --wait 2>&1) || status=$?
+        env "${raised_vars[@]/#/--unset=}" COMPOSE_ENV_FILES="$1" docker compose exec -T nginx nginx -s reload 2>/dev/null || true
+        [ "$status" -eq 0 ] && return 0
+        echo "test-abuse: not healthy yet (try $try of 3): ${out##*$'\n'}" >&2
+    done
+    return 1
 }
 restore() { switch_to "$raised_env"; }
 trap restore EXIT

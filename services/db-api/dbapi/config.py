@@ -26,3 +26,8 @@ class DbApiConfig:
         self.PASSWORD_HASH_METHOD = env_str(environ, "PASSWORD_HASH_METHOD", "scrypt:16384:8:5")
         self.PASSWORD_HASH_CONCURRENCY = env_int(environ, "PASSWORD_HASH_CONCURRENCY", 2)
         self.PASSWORD_HASH_WAIT = env_float(environ, "PASSWORD_HASH_WAIT", 5.0)
+        # Bytes of files one account may store in all.
+        self.UPLOAD_QUOTA_BYTES = env_int(environ, "UPLOAD_QUOTA_BYTES", 100 * 1024 * 1024)
+        # Uploads and downloads at once per worker; each holds a thread and a
+        # connection while it lasts, the other threads stay for everything else.
+        self.FILE_TRANSFERS_PER_WORKER = env_int(environ, "FILE_TRANSFERS_PER_WORKER", 2)

@@ -21,7 +21,8 @@ Why it is built this way (docs/design.md, "The pool"):
 * TLS is off on the private network by default (``DB_SSL_DISABLED``): PyMySQL
   would otherwise load the CA bundle on every connect (~20 ms of CPU).
 * One connection per request, kept in ``g`` and returned at teardown;
-  PyMySQL connections are not thread-safe.
+  PyMySQL connections are not thread-safe. A streamed download detaches it
+  (:func:`detach_connection`) and returns it when the stream is closed.
 * The pool figures go to ``roomservice_db_pool_connections`` at every
   checkout and checkin, under a lock so the last write is the newest state;
   each worker writes its own and ``/metrics`` sums the live ones.
@@ -152,6 +153,14 @@ def connection():
     if "db_connection" not in g:
         g.db_connection = database().checkout()
     return g.db_connection
+
+
+def detach_connection():
+    """This request's connection, no longer returned at teardown: a streamed
+    response reads on it after the view and returns it with ``checkin``."""
+    con = connection()
+    del g.db_connection
+    return con
 
 
 def _return_connection(_exc) -> None:

@@ -145,6 +145,7 @@ class Config:
         self.RATELIMIT_REGISTER = env_str(environ, "RATELIMIT_REGISTER", "5/minute")
         self.RATELIMIT_MESSAGES = env_str(environ, "RATELIMIT_MESSAGES", "120/minute")
         self.RATELIMIT_ROOMS = env_str(environ, "RATELIMIT_ROOMS", "20/hour")
+        self.RATELIMIT_UPLOADS = env_str(environ, "RATELIMIT_UPLOADS", "30/hour")
 
     def check(self) -> None:
         """Refuse settings that must never reach this environment."""

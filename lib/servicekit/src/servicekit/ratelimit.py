@@ -199,6 +199,11 @@ limit_messages = _per_address_and_account("RATELIMIT_MESSAGES", "messages")
 limit_rooms = _per_address_and_account("RATELIMIT_ROOMS", "rooms")
 
 
+# Each upload may hold a file transfer slot of db-api for minutes and adds to
+# the disk: counted before the first byte of the body is read.
+limit_uploads = _per_address_and_account("RATELIMIT_UPLOADS", "uploads")
+
+
 def _internal_body() -> dict:
     """An internal call's JSON object, read leniently: the view validates it properly."""
     try:

@@ -178,7 +178,31 @@ def room(client):
     return new_room(client)
 
 
+class Service:
+    """A test client that sends the service token on every request (paths below ``/api/internal``)."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {SERVICE_TOKEN}", "X-Request-ID": "it-internal"}
+
+    def get(self, path, headers=None, buffered=True, **kw):
+        """Read whole and closed, as gunicorn closes every response (``buffered=False``: the test does)."""
+        return self.client.get(
+            "/api/internal" + path, headers={**self.headers, **(headers or {})}, buffered=buffered, **kw
+        )
+
+    def post(self, path, headers=None, **kw):
+        return self.client.post("/api/internal" + path, headers={**self.headers, **(headers or {})}, **kw)
+
+
+@pytest.fixture
+def svc(app):
+    return Service(app)
+
+
 @pytest.fixture(scope="session")
 def h():
     """The helpers above, for test modules (importlib mode keeps conftest unimportable)."""
-    return SimpleNamespace(unique=unique, register=register, logged_in=logged_in, new_room=new_room)
+    return SimpleNamespace(
+        unique=unique, register=register, logged_in=logged_in, new_room=new_room, service=Service
+    )

@@ -7,9 +7,8 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 from servicekit.internal_api import DbApiError, db_api
 from servicekit.ratelimit import limit_rooms
 from web.auth.guards import login_required
-from web.files.forms import UploadForm
 from web.rooms import bp
-from web.rooms.forms import RoomForm
+from web.rooms.forms import RoomForm, UploadForm
 
 
 def api_path(slug: str, *rest: str) -> str:
