@@ -381,7 +381,7 @@ MARKERS = (
 LAYERS = [
     ("socket send/recv syscalls (kernel: veth, bridge, TCP)", ("_socketcommon.py:716", "_socketcommon.py:6")),
     ("template (Jinja2)", ("jinja2/", "/templates/", ".html")),
-    ("session (Flask-Session, msgpack)", ("flask_session/", "msgpack", "servicekit/sessions")),
+    ("session (servicekit, itsdangerous)", ("servicekit/sessions", "flask/sessions", "itsdangerous/")),
     ("Redis client", ("redis/", "hiredis")),
     ("db-api hop (requests, urllib3, http.client)", ("requests/", "urllib3/", "http/client", "internal_api")),
     ("MariaDB driver (PyMySQL)", ("pymysql/",)),
@@ -674,7 +674,7 @@ def machine() -> dict:
         "loadavg": sh("cat /proc/loadavg"),
         "other_containers": sh(f"docker ps --format '{{{{.Names}}}}' | grep -vc '^{PROJECT}' || true"),
         "nginx": in_service("nginx", "nginx -v 2>&1"),
-        "web": in_service("web", pip_versions + "flask werkzeug gunicorn gevent flask-session redis jinja2"),
+        "web": in_service("web", pip_versions + "flask werkzeug gunicorn gevent redis jinja2"),
         "ws": in_service("ws", pip_versions + "gunicorn gevent gevent-websocket"),
         "db-api": in_service("db-api", pip_versions + "gunicorn pymysql dbutils"),
         "redis": in_service("redis", "redis-server --version"),

@@ -21,7 +21,7 @@ compose=(docker compose)
 
 mkdir -p "$out"
 # Round-trip figures run far past the per-socket message rate: lift it too.
-WS_RATE=100000 WS_BURST=200000 scripts/throwaway-env "$env_file" "$HTTP_PORT"
+WS_RATE=100000 WS_BURST=200000 WS_SOCKETS=100000 scripts/throwaway-env "$env_file" "$HTTP_PORT"
 
 cleanup() {
     status=$?

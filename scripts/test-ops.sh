@@ -30,9 +30,11 @@ mkdir -p "$dir/secrets"
 chmod 700 "$dir/secrets"
 scripts/throwaway-env "$OPS_ENV_FILE" "${TEST_OPS_HTTP_PORT:-18085}"
 scripts/set-env "$OPS_ENV_FILE" "COMPOSE_PROJECT_NAME=$OPS_PROJECT" \
-    "HTTPS_PORT=${TEST_OPS_HTTPS_PORT:-18445}" "PROMETHEUS_PORT=${TEST_OPS_PROMETHEUS_PORT:-19085}"
-# The secrets as files, the way a secret manager would leave them.
-for name in SECRET_KEY SERVICE_TOKEN DB_PASSWORD DB_ROOT_PASSWORD; do
+    "HTTPS_PORT=${TEST_OPS_HTTPS_PORT:-18445}" "PROMETHEUS_PORT=${TEST_OPS_PROMETHEUS_PORT:-19085}" \
+    "ALERTMANAGER_PORT=${TEST_OPS_ALERTMANAGER_PORT:-19086}"
+# The secrets as files, the way a secret manager would leave them (but
+# REDIS_PASSWORD, which compose hands Redis on its command line).
+for name in SECRET_KEY SERVICE_TOKEN DB_PASSWORD DB_MIGRATE_PASSWORD DB_ROOT_PASSWORD; do
     file="$dir/secrets/$(tr '[:upper:]' '[:lower:]' <<<"$name")"
     sed -n "s/^$name=//p" "$OPS_ENV_FILE" >"$file"
     chmod 644 "$file"

@@ -11,6 +11,7 @@ export TEST_REDIS_PORT=${TEST_REDIS_PORT:-16379}
 export TEST_DB_PORT=${TEST_DB_PORT:-13306}
 export COMPOSE_BAKE=false
 export PROMETHEUS_PORT=${TEST_PROMETHEUS_PORT:-19090}
+export ALERTMANAGER_PORT=${TEST_ALERTMANAGER_PORT:-$((PROMETHEUS_PORT + 1))}
 env_file=test-output/test.env
 # Exported, so the step scripts' plain `docker compose` means this stack too.
 export COMPOSE_FILE=docker-compose.yml:deploy/test/compose.test.yaml
@@ -26,6 +27,8 @@ if [ -f "$env_file" ] && docker volume inspect "${COMPOSE_PROJECT_NAME}_mysql-da
 else
     scripts/throwaway-env "$env_file" "$HTTP_PORT"
 fi
+# Prometheus and Alertmanager with short alert timings (deploy/test/compose.test.yaml).
+.venv/bin/python deploy/test/fast_alerting.py test-output/alerting
 
 cleanup() {
     status=$?
@@ -52,7 +55,7 @@ set -a
 . "$env_file"
 set +a
 export BASE_URL="http://127.0.0.1:$HTTP_PORT"
-export TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
+export TEST_REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$TEST_REDIS_PORT/0"
 export TEST_DB_HOST=127.0.0.1
 export TEST_DB_PORT
 export TEST_DB_ROOT_PASSWORD="$DB_ROOT_PASSWORD"
@@ -64,5 +67,5 @@ done
 
 # TEST_PATHS narrows the run to some suites (e.g. one file while working on it).
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-read -ra paths <<<"${TEST_PATHS:-services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/e2e tests/faults tests/scale}"
+read -ra paths <<<"${TEST_PATHS:-lib/servicekit/tests/integration services/web/tests/integration services/ws/tests/integration services/db-api/tests/integration tests/alerts tests/e2e tests/faults tests/scale}"
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not tls" "${extra_args[@]}" "${paths[@]}"

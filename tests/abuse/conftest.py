@@ -7,9 +7,11 @@ limit) and a ``NormalUser`` who must be served throughout.
 """
 
 import contextlib
+import os
 
 import pytest
 from abuse.guard import NormalUser, StackGuard
+from redis import Redis
 
 
 @pytest.fixture
@@ -23,3 +25,12 @@ def under_attack(base_url):
         bystander.check()
 
     return attack
+
+
+@pytest.fixture(scope="session")
+def redis_client():
+    """The stack's Redis, as scripts/test-stack.sh publishes it on loopback."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.fail("TEST_REDIS_URL is not set: run through `make test` (scripts/test-stack.sh)")
+    return Redis.from_url(url)

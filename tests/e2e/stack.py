@@ -67,12 +67,31 @@ def wait_healthy(service: str, timeout: float = 90) -> None:
     raise AssertionError(f"{service} not healthy within {timeout} s")
 
 
-def register_and_login(base_url: str, credentials: dict) -> requests.Session:
-    """A new account's HTTP session, logged in through the JSON API."""
+# At the default limits (the abuse suite), every test account comes from one
+# address, which may register 5 a minute: a 429 waits for its Retry-After.
+RATE_LIMITED_PATIENCE = 120
+
+
+def post_patiently(client: requests.Session, url: str, payload: dict) -> requests.Response:
+    """POST; a 429 is tried again after its Retry-After, for at most RATE_LIMITED_PATIENCE s."""
+    deadline = time.monotonic() + RATE_LIMITED_PATIENCE
+    while True:
+        # Register and login hash a password, slow by design (and slower on a busy machine).
+        response = client.post(url, json=payload, timeout=30)
+        left = deadline - time.monotonic()
+        if response.status_code != 429 or left <= 0:
+            return response
+        time.sleep(min(float(response.headers.get("Retry-After", "1")), left))
+
+
+def register_and_login(base_url: str, credentials: dict, headers: dict | None = None) -> requests.Session:
+    """A new account's HTTP session, logged in through the JSON API; ``headers``
+    go with every request it makes."""
     client = requests.Session()
-    registered = client.post(f"{base_url}/api/v1/auth/register", json=credentials, timeout=5)
+    client.headers.update(headers or {})
+    registered = post_patiently(client, f"{base_url}/api/v1/auth/register", credentials)
     assert registered.status_code == 201, registered.text
-    logged_in = client.post(f"{base_url}/api/v1/auth/login", json=credentials, timeout=5)
+    logged_in = post_patiently(client, f"{base_url}/api/v1/auth/login", credentials)
     assert logged_in.status_code == 200, logged_in.text
     return client
 
@@ -91,3 +110,47 @@ def replica_get(container: str, path: str) -> dict:
     script = f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=5).read().decode())"
     command = ["docker", "exec", container, "python", "-c", script]
     return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout)
+
+
+def network_address(container: str, network_suffix: str) -> tuple[str, str]:
+    """(network, address) of the container on its network named ``*<network_suffix>`` (``_front``)."""
+    template = "{{range $name, $net := .NetworkSettings.Networks}}{{$name}}={{$net.IPAddress}} {{end}}"
+    pairs = [tuple(pair.split("=")) for pair in inspect(container, template).split()]
+    return next(pair for pair in pairs if pair[0].endswith(network_suffix))
+
+
+def run_client(script: str, timeout: float = 120) -> str:
+    """Run ``script`` (Python) in a throwaway container on the front network.
+
+    Its address is its own, so what it spends of a per-address rate limit
+    costs no other test anything. It runs web's image (Python and requests)
+    and reaches Nginx as ``http://nginx:8080``. Returns what it printed.
+    """
+    web = container_ids("web")[0]
+    front, _ = network_address(web, "_front")
+    command = ["docker", "run", "--rm", "--network", front, "--read-only", "--entrypoint", "python"]
+    result = subprocess.run(
+        [*command, inspect(web, "{{.Config.Image}}"), "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"client failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    return result.stdout
+
+
+def ready_answer(container: str) -> tuple[int, dict]:
+    """What the container's own readiness URL (its healthcheck's) answers."""
+    script = (
+        "import json, os, urllib.request, urllib.error\n"
+        "try:\n"
+        "    r = urllib.request.urlopen(os.environ['HEALTHCHECK_URL'], timeout=10)\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    r = e\n"
+        "print(json.dumps([r.status, json.loads(r.read())]))\n"
+    )
+    command = ["docker", "exec", container, "python", "-c", script]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
+    status, body = json.loads(out)
+    return status, body

@@ -48,6 +48,15 @@ def test_deeply_nested_json_is_400(base_url, logged_in):
     assert error_code(response) == "bad_request"
 
 
+def test_deeply_nested_json_over_the_body_limit_is_413_unparsed(base_url, logged_in):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api(
+        logged_in, base_url, "POST", "/rooms", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert error_code(response) == "payload_too_large"
+
+
 @pytest.mark.parametrize("body", ["[]", '"a string"', "42", "null"])
 def test_json_that_is_not_an_object_is_400(base_url, logged_in, body):
     response = api(

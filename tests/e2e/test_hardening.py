@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 
+import pymysql
 import pytest
 from e2e.stack import compose
 
@@ -11,7 +12,14 @@ from e2e.stack import compose
 ROOT_ALLOWED: set[str] = set()
 LONG_RUNNING = ["nginx", "web", "ws", "db-api", "redis", "mysql"]
 OWN_IMAGES = ["roomservice/web", "roomservice/ws", "roomservice/db-api", "roomservice/nginx"]
-SECRETS = ["SECRET_KEY", "SERVICE_TOKEN", "DB_PASSWORD", "DB_ROOT_PASSWORD"]
+SECRETS = [
+    "SECRET_KEY",
+    "SERVICE_TOKEN",
+    "DB_PASSWORD",
+    "DB_MIGRATE_PASSWORD",
+    "DB_ROOT_PASSWORD",
+    "REDIS_PASSWORD",
+]
 
 
 def inspect(service: str) -> dict:
@@ -88,7 +96,7 @@ def test_production_refuses_a_default_or_short_secret_key(secret):
             "SERVICE_TOKEN=" + "t" * 40,
             "--entrypoint",
             "python",
-            "roomservice/web:latest",
+            f"roomservice/web:{os.environ.get('IMAGE_TAG', 'latest')}",
             "-c",
             "from web import create_app; create_app()",
         ],
@@ -99,3 +107,32 @@ def test_production_refuses_a_default_or_short_secret_key(secret):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("service", ["web", "ws", "db-api"])
+def test_services_never_hold_the_schema_owners_or_roots_password(service):
+    names = {entry.split("=", 1)[0] for entry in inspect(service)["Config"]["Env"]}
+    assert not names & {"DB_MIGRATE_PASSWORD", "DB_ROOT_PASSWORD"}, f"{service} holds {names}"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["CREATE TABLE intruder (id INT)", "DROP TABLE messages", "ALTER TABLE users ADD COLUMN is_admin INT"],
+)
+def test_db_api_database_user_may_read_and_write_rows_but_not_change_the_schema(statement):
+    """The user the stack's migrate service provisioned, as db-api connects with it."""
+    con = pymysql.connect(
+        host=os.environ["TEST_DB_HOST"],
+        port=int(os.environ["TEST_DB_PORT"]),
+        user=os.environ.get("DB_USER", "roomservice"),
+        password=os.environ["DB_PASSWORD"],
+        database=os.environ.get("DB_NAME", "roomservice"),
+    )
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM users")
+            with pytest.raises(pymysql.err.OperationalError) as denied:
+                cur.execute(statement)
+        assert denied.value.args[0] == 1142, denied.value  # command denied to user for the table
+    finally:
+        con.close()

@@ -42,7 +42,7 @@ IMAGE_UIDS = {
     "mariadb": 999,
 }
 # (readiness path, liveness path) of each HTTP service; nginx answers its own
-# on the probe port (base/nginx/probes.conf), the others are the services' own (docs/api.md).
+# on its status port (deploy/nginx/status.conf), the others are the services' own (docs/api.md).
 PROBE_PATHS = {
     "web": ("/ready", "/health"),
     "ws": ("/ws/ready", "/ws/health"),
@@ -397,6 +397,46 @@ def test_nginx_upstreams_have_services(overlay):
         assert int(port) in [p["port"] for p in service["spec"]["ports"]]
 
 
+def nginx_conf_d(overlay: str) -> dict[str, str]:
+    """What the Nginx pod's conf.d holds: the image's files, then the ConfigMap's mounted over it."""
+    dockerfile = (ROOT / "deploy" / "nginx" / "Dockerfile").read_text()
+    copies = re.findall(r"^COPY\s+(\S+)\s+(/etc/nginx/conf\.d/\S+)$", dockerfile, re.MULTILINE)
+    files = {target: (ROOT / source).read_text() for source, target in copies}
+    nginx = find(overlay, "Deployment", "nginx")
+    volumes = {v["name"]: v for v in pod_spec(nginx).get("volumes", [])}
+    for mount in next(c for c in containers(nginx) if c["name"] == "nginx").get("volumeMounts", []):
+        config_map = volumes[mount["name"]].get("configMap")
+        if config_map and mount["mountPath"].startswith("/etc/nginx/conf.d/"):
+            data = next(
+                d["data"]
+                for d in of_kind(overlay, "ConfigMap")
+                if d["metadata"]["name"].startswith(config_map["name"])
+            )
+            files[mount["mountPath"]] = data[mount["subPath"]]
+    return files
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_nginx_has_one_server_per_port_and_answers_its_probes(overlay):
+    # Two servers on one port without names: Nginx uses the first and
+    # ignores the other, so a probe server added that way answers 404.
+    owners: dict[str, list[str]] = {}
+    for path, text in nginx_conf_d(overlay).items():
+        for port in set(re.findall(r"^\s*listen\s+(\d+)", text, re.MULTILINE)):
+            owners.setdefault(port, []).append(path)
+    shared = {port: paths for port, paths in owners.items() if len(paths) > 1}
+    assert not shared, f"servers listening on one port in several files: {shared}"
+    nginx = find(overlay, "Deployment", "nginx")
+    container = next(c for c in containers(nginx) if c["name"] == "nginx")
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        http = container[probe]["httpGet"]
+        port = str(ports.get(http["port"], http["port"]))
+        assert port in owners, f"{probe} probes port {port}, where no server listens"
+        server = nginx_conf_d(overlay)[owners[port][0]]
+        assert f"location = {http['path']}" in server, f"{probe}: no {http['path']} on port {port}"
+
+
 def test_production_has_an_ingress_to_nginx():
     ingresses = of_kind("production", "Ingress")
     assert ingresses, "no Ingress in production"
@@ -438,7 +478,8 @@ def test_production_renders_no_secret():
 @pytest.mark.parametrize(("overlay", "configmap"), doc_params("ConfigMap"))
 def test_configmaps_hold_no_secrets(overlay, configmap):
     for name in configmap.get("data", {}):
-        assert not re.search(r"PASSWORD|SECRET|TOKEN", name), f"{name} belongs in the Secret"
+        # PASSWORD_HASH_* is how passwords are hashed, not a password.
+        assert not re.search(r"PASSWORD(?!_HASH_)|SECRET|TOKEN", name), f"{name} belongs in the Secret"
 
 
 @pytest.mark.parametrize(
@@ -457,6 +498,20 @@ def test_compose_settings_reach_the_service(overlay, name):
     secret_keys = set(yaml.safe_load((K8S / "base" / "secret.yaml").read_text())["stringData"])
     have = set(config) | secret_keys | {e["name"] for e in container.get("env", [])}
     assert not wanted - have, f"compose sets these for {name}, Kubernetes does not: {sorted(wanted - have)}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_nginx_reads_its_compose_settings_by_name(overlay):
+    """The limits and host names Nginx renders into its config (site.conf.template)."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    wanted = set(compose["services"]["nginx"]["environment"])
+    container = find(overlay, "Deployment", "nginx")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e["valueFrom"]["configMapKeyRef"] for e in container.get("env", [])}
+    assert set(env) == wanted, f"compose sets {sorted(wanted)}, Kubernetes {sorted(env)}"
+    for name, ref in env.items():
+        config = find(overlay, "ConfigMap", ref["name"])
+        assert config, f"{name} reads ConfigMap {ref['name']}, which is not rendered"
+        assert ref["key"] in config["data"], f"{name}: no key {ref['key']} in {ref['name']}"
 
 
 def test_dev_mysql_config_mirrors_compose():

@@ -267,13 +267,13 @@ def upload(client: requests.Session, slug: str, content: bytes) -> str:
 
 def test_fill_never_invents_a_password_for_an_existing_database(tmp_path):
     copy = tmp_path / "ops.env"
-    copy.write_text(ENV_FILE.read_text().replace("DB_PASSWORD_FILE=", "#DB_PASSWORD_FILE="))
+    copy.write_text(ENV_FILE.read_text().replace("DB_ROOT_PASSWORD_FILE=", "#DB_ROOT_PASSWORD_FILE="))
     result = subprocess.run(
         [str(ROOT / "scripts" / "init-env"), "--fill", str(copy)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
     assert f"the volume {PROJECT}_mysql-data keeps the password it was created with" in result.stderr
-    assert not re.search(r"^DB_PASSWORD=.+", copy.read_text(), re.MULTILINE)
+    assert not re.search(r"^DB_ROOT_PASSWORD=.+", copy.read_text(), re.MULTILINE)
 
 
 def test_backup_then_reset_then_restore_gives_back_everything():

@@ -79,6 +79,14 @@ def test_every_setting_reaches_each_container_that_reads_it(setting):
             where = {p for p in USER_COMPOSE if setting.name in variables(compose(p))}
             assert where, f"{setting.name} is read by compose but no compose file interpolates it"
             continue
+        if reader == "swarm":
+            stack = (ROOT / "deploy" / "swarm" / "stack.yml").read_text(encoding="utf-8")
+            script = (ROOT / "scripts" / "stack-deploy").read_text(encoding="utf-8")
+            assert setting.name in VARIABLE.findall(stack + script), (
+                f"{setting.name} is read by swarm, but deploy/swarm/stack.yml and scripts/stack-deploy "
+                "never use it"
+            )
+            continue
         used = {p for p in USER_COMPOSE if setting.name in variables(service_in(p, reader))}
         assert used, f"{setting.name} is read by {reader}, but compose never passes it there from .env"
         if reader in settings.PYTHON_SERVICES:
@@ -86,7 +94,7 @@ def test_every_setting_reaches_each_container_that_reads_it(setting):
             assert f"${{{setting.name}" in env.get(setting.name, ""), (
                 f"docker-compose.yml passes {reader} no {setting.name}: ${{{setting.name}:-}}"
             )
-            if setting.secret:
+            if setting.secret and setting.file_in_compose:
                 assert f"${{{setting.name}_FILE" in env.get(f"{setting.name}_FILE", ""), (
                     f"docker-compose.yml passes {reader} no {setting.name}_FILE"
                 )
@@ -118,7 +126,20 @@ def test_compose_fallbacks_are_the_registry_defaults(path):
 
 
 def nginx_templates():
-    return sorted((ROOT / "deploy" / "nginx").rglob("*.template"))
+    """What the image's entrypoint renders or runs with the environment (deploy/nginx/Dockerfile)."""
+    nginx = ROOT / "deploy" / "nginx"
+    return sorted([*nginx.rglob("*.template"), nginx / "routes.conf", *nginx.glob("*.envsh")])
+
+
+def derived_by_the_image() -> set[str]:
+    """Names the image's entrypoint scripts export from settings (e.g. server_name from SITE_HOSTS)."""
+    names = set()
+    for script in (ROOT / "deploy" / "nginx").glob("*.envsh"):
+        names |= set(re.findall(r"^export ([A-Z_][A-Z0-9_]*)", script.read_text(encoding="utf-8"), re.M))
+    return names
+
+
+NGINX_VARIABLE = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)")
 
 
 @pytest.mark.parametrize("template", nginx_templates(), ids=lambda p: p.name)
@@ -126,10 +147,23 @@ def test_nginx_templates_use_settings_compose_passes_to_nginx(template):
     passed = set()
     for path in USER_COMPOSE:
         passed |= set(environment(service_in(path, "nginx")))
-    for name in set(VARIABLE.findall(template.read_text(encoding="utf-8"))):
+    used = set(NGINX_VARIABLE.findall(template.read_text(encoding="utf-8"))) - derived_by_the_image()
+    for name in used:
         setting = SETTINGS.get(name)
         assert setting and "nginx" in setting.read_by, f"{template.name} uses {name}, not an nginx setting"
         assert name in passed, f"{template.name} uses {name}, which compose never passes to nginx"
+
+
+def test_nginx_image_defaults_are_the_registry_defaults():
+    dockerfile = (ROOT / "deploy" / "nginx" / "Dockerfile").read_text(encoding="utf-8")
+    defaults = dict(re.findall(r"\b([A-Z][A-Z0-9_]+)=(\S+?)\s*\\?$", dockerfile, re.M))
+    nginx_settings = [s for s in SETTINGS.values() if "nginx" in s.read_by and s.name in defaults]
+    assert nginx_settings, "deploy/nginx/Dockerfile sets no setting's default"
+    for setting in nginx_settings:
+        assert setting.parse(defaults[setting.name]) == setting.default_for({}), (
+            f"deploy/nginx/Dockerfile: {setting.name}={defaults[setting.name]}, "
+            f"the registry's default is {setting.shown_default()}"
+        )
 
 
 def test_generated_files_are_up_to_date():
@@ -149,7 +183,12 @@ def test_generated_files_are_up_to_date():
 
 def code_files():
     """(file, the containers that run it): servicekit runs in all three apps."""
-    files = [(p, settings.APPS) for p in (ROOT / "lib" / "servicekit" / "src").rglob("*.py")]
+    # Not the registry itself: its derived defaults read other settings' defaults.
+    files = [
+        (p, settings.APPS)
+        for p in (ROOT / "lib" / "servicekit" / "src").rglob("*.py")
+        if p.name != "settings.py"
+    ]
     for service, package in (("web", "web"), ("ws", "ws"), ("db-api", "dbapi")):
         base = ROOT / "services" / service
         for path in [base / "gunicorn.conf.py", *(base / package).rglob("*.py")]:

@@ -89,7 +89,7 @@ def test_the_connection_budget_is_checked(env_file):
 
 
 def test_a_missing_database_password_is_never_advised_away(env_file):
-    set_values(env_file, "DB_PASSWORD=")
+    set_values(env_file, "DB_ROOT_PASSWORD=")
     result = check(env_file)
     assert result.returncode == 1
     assert "its MariaDB volume still has the old password: put that value back" in result.stderr

@@ -42,3 +42,10 @@ def app(monkeypatch):
         raise RuntimeError("secret detail")
 
     return app
+
+
+@pytest.fixture
+def stored_session_id() -> str:
+    """What a login's cookie holds: a stored session's id (43 URL-safe characters).
+    Any other value is read as a signed anonymous cookie, which never reaches Redis."""
+    return "A" * 43

@@ -47,8 +47,16 @@ def test_production_refuses_default_service_token():
         config({"APP_ENV": "production", "SECRET_KEY": "s" * 40})
 
 
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "SERVICE_TOKEN": "t" * 40,
+    "REDIS_PASSWORD": "r",
+}
+
+
 def test_production_accepts_real_secrets():
-    production = config({"APP_ENV": "production", "SECRET_KEY": "s" * 40, "SERVICE_TOKEN": "t" * 40})
+    production = config(PRODUCTION)
     assert production.SESSION_REFRESH_EACH_REQUEST is False
     assert production.SESSION_COOKIE_HTTPONLY is True
     assert production.SESSION_COOKIE_SAMESITE == "Lax"
@@ -62,8 +70,32 @@ def test_bad_values_name_the_setting():
 def test_secrets_can_come_from_files(tmp_path):
     secret = tmp_path / "secret_key"
     secret.write_text("f" * 40 + "\n")
-    environ = {"APP_ENV": "production", "SECRET_KEY_FILE": str(secret), "SERVICE_TOKEN": "t" * 40}
-    assert config(environ).SECRET_KEY == "f" * 40
+    redis_password = tmp_path / "redis_password"
+    redis_password.write_text("r" * 64 + "\n")
+    environ = {
+        "APP_ENV": "production",
+        "SECRET_KEY_FILE": str(secret),
+        "SERVICE_TOKEN": "t" * 40,
+        "REDIS_PASSWORD_FILE": str(redis_password),
+    }
+    production = config(environ)
+    assert production.SECRET_KEY == "f" * 40
+    assert production.REDIS_PASSWORD == "r" * 64
+
+
+def test_production_refuses_an_unauthenticated_redis():
+    environ = {**PRODUCTION, "REDIS_PASSWORD": ""}
+    with pytest.raises(ConfigError, match="REDIS_PASSWORD"):
+        config(environ)
+    environ["REDIS_URL"] = "redis://:in-the-url@redis:6379/0"
+    assert config(environ).REDIS_PASSWORD == ""
+
+
+def test_session_lifetimes_default_to_a_week_idle_and_a_month_in_all():
+    testing = config({"APP_ENV": "testing"})
+    assert testing.SESSION_IDLE_TIMEOUT_SECONDS == 7 * 24 * 3600
+    assert testing.SESSION_ABSOLUTE_TIMEOUT_SECONDS == 30 * 24 * 3600
+    assert testing.PERMANENT_SESSION_LIFETIME.total_seconds() == 7 * 24 * 3600
 
 
 def test_unreadable_secret_file_is_named(tmp_path):

@@ -13,6 +13,7 @@ import time
 import pytest
 from flask import Flask
 
+from servicekit import internal_api
 from servicekit.internal_api import DbApiClient, DbApiUnavailable, start_budget
 
 BUDGET = 1.0
@@ -25,7 +26,8 @@ def closed_port() -> int:
 
 
 class StandIn:
-    """An HTTP/1.1 server on loopback that replies with ``answers`` in turn ("stall" never replies)."""
+    """An HTTP/1.1 server on loopback that replies with ``answers`` in turn ("stall" never
+    replies, "read body" replies 200 once a chunked body has ended)."""
 
     def __init__(self, answers: list[str]):
         self.answers = list(answers)
@@ -45,10 +47,15 @@ class StandIn:
 
     def handle(self, conn: socket.socket) -> None:
         with conn:
-            while conn.recv(65536).find(b"\r\n\r\n") < 0:
-                pass
+            received = conn.recv(65536)
+            while b"\r\n\r\n" not in received:
+                received += conn.recv(65536)
             self.requests += 1
             answer = self.answers.pop(0) if self.answers else "200"
+            if answer == "read body":
+                while not received.endswith(b"0\r\n\r\n"):
+                    received += conn.recv(65536)
+                answer = "200"
             if answer == "stall":
                 self.release.wait(10)
                 return
@@ -128,5 +135,44 @@ def test_a_503_is_retried_only_where_asking_again_is_safe(app, method, idempoten
             result, _ = timed(lambda: client_for(stand_in.port).request(method, "/x", idempotent=idempotent))
         assert stand_in.requests == requests_seen
         assert (result is not None) == (requests_seen == 2)
+    finally:
+        stand_in.close()
+
+
+def test_a_file_transfer_has_its_own_time_even_once_the_page_budget_is_spent(app):
+    """The upload follows the page's own calls; its body takes longer than the
+    whole budget, each piece longer than the connect timeout."""
+    stand_in = StandIn(["read body"])
+    client = client_for(stand_in.port)
+    app.extensions["db_api"] = client
+
+    def slow_body():
+        for _ in range(3):
+            time.sleep(internal_api.CONNECT_TIMEOUT + 0.1)
+            yield b"x" * 1000
+
+    try:
+        with app.test_request_context():
+            start_budget()
+            time.sleep(BUDGET)
+            assert timed(lambda: client.get_json("/x"))[0] is None, "the page's budget is spent"
+            result, waited = timed(lambda: client.transfer("POST", "/files", 10, data=slow_body()).json())
+        assert result == {"ok": True}
+        assert waited > BUDGET
+        assert stand_in.requests == 1
+    finally:
+        stand_in.close()
+
+
+def test_a_transfer_that_db_api_stops_answering_fails_after_its_wait_and_is_not_sent_twice(app, monkeypatch):
+    monkeypatch.setattr(internal_api, "TRANSFER_WAIT", 0.5)
+    stand_in = StandIn(["stall", "stall"])
+    client = client_for(stand_in.port)
+    try:
+        with app.test_request_context():
+            result, waited = timed(lambda: client.transfer("GET", "/files/1", 10, stream=True))
+        assert result is None
+        assert waited < 5
+        assert stand_in.requests == 1
     finally:
         stand_in.close()

@@ -3,9 +3,9 @@
 import time
 
 
-def test_health_touches_no_dependency(app):
+def test_health_touches_no_dependency(app, stored_session_id):
     client = app.test_client()
-    client.set_cookie("session", "some-session-id")
+    client.set_cookie("session", stored_session_id)
     response = client.get("/demo/health")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "service": "demo"}
@@ -21,9 +21,9 @@ def test_ready_names_the_failing_dependency(app):
     assert body["checks"]["redis"].startswith("error")
 
 
-def test_session_store_down_is_a_fast_503(app):
+def test_session_store_down_is_a_fast_503(app, stored_session_id):
     client = app.test_client()
-    client.set_cookie("session", "some-session-id")
+    client.set_cookie("session", stored_session_id)
     started = time.perf_counter()
     response = client.get("/whoami")
     elapsed = time.perf_counter() - started

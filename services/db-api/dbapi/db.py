@@ -21,7 +21,11 @@ Why it is built this way (docs/design.md, "The pool"):
 * TLS is off on the private network by default (``DB_SSL_DISABLED``): PyMySQL
   would otherwise load the CA bundle on every connect (~20 ms of CPU).
 * One connection per request, kept in ``g`` and returned at teardown;
-  PyMySQL connections are not thread-safe.
+  PyMySQL connections are not thread-safe. A streamed download detaches it
+  (:func:`detach_connection`) and returns it when the stream is closed.
+* The pool figures go to ``roomservice_db_pool_connections`` at every
+  checkout and checkin, under a lock so the last write is the newest state;
+  each worker writes its own and ``/metrics`` sums the live ones.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ import pymysql
 from dbutils.pooled_db import PooledDB
 from flask import Flask, current_app, g
 from pymysql.cursors import DictCursor
+
+from servicekit.metrics import DB_POOL_CONNECTIONS
 
 DB_ERRORS = (pymysql.err.OperationalError, pymysql.err.InterfaceError)
 # OperationalError numbers that mean "cannot talk to MariaDB right now" (try
@@ -63,6 +69,8 @@ class Database:
         self.gate = threading.BoundedSemaphore(self.max)
         self._pool: PooledDB | None = None
         self._lock = threading.Lock()
+        self._metrics_lock = threading.Lock()
+        self.publish_figures()
 
     @property
     def pool(self) -> PooledDB:
@@ -102,16 +110,19 @@ class Database:
         if not self.gate.acquire(timeout=self.timeout):
             raise PoolTimeout(f"no database connection free within {self.timeout} s")
         try:
-            return self.pool.connection()
+            connection = self.pool.connection()
         except BaseException:
             self.gate.release()
             raise
+        self.publish_figures()
+        return connection
 
     def checkin(self, connection) -> None:
         try:
             connection.close()
         finally:
             self.gate.release()
+            self.publish_figures()
 
     def figures(self) -> dict[str, int]:
         """Max, checked out and idle connections (DBUtils keeps these counts private)."""
@@ -119,6 +130,11 @@ class Database:
         if pool is None:
             return {"max": self.max, "in_use": 0, "idle": 0}
         return {"max": self.max, "in_use": pool._connections, "idle": len(pool._idle_cache)}
+
+    def publish_figures(self) -> None:
+        with self._metrics_lock:
+            for state, value in self.figures().items():
+                DB_POOL_CONNECTIONS.labels(state).set(value)
 
 
 def init_db(app: Flask) -> Database:
@@ -137,6 +153,14 @@ def connection():
     if "db_connection" not in g:
         g.db_connection = database().checkout()
     return g.db_connection
+
+
+def detach_connection():
+    """This request's connection, no longer returned at teardown: a streamed
+    response reads on it after the view and returns it with ``checkin``."""
+    con = connection()
+    del g.db_connection
+    return con
 
 
 def _return_connection(_exc) -> None:

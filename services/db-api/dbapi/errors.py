@@ -4,7 +4,8 @@ servicekit's handlers cover Werkzeug's own errors (404, 405, 413, 415, ...),
 Redis failures and anything unexpected; this module adds the JSON renderer,
 :class:`ApiError` for the views, and the database failures: MariaDB
 unreachable (PyMySQL reports it as a misleading ``InterfaceError(0, '')``) or
-the pool exhausted are a 503 with ``Retry-After: 1``, never a 500.
+the pool exhausted are a 503 with ``Retry-After: 1``, never a 500, and so is
+:class:`Busy` (every file transfer slot taken).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class ApiError(Exception):
         self.fields = fields
 
 
+class Busy(Exception):
+    """A bounded resource is in use to its limit right now: 503 with ``Retry-After``."""
+
+
 class ValidationError(ApiError):
     def __init__(self, fields: dict[str, str]):
         super().__init__(422, "The request is not valid.", fields)
@@ -46,6 +51,10 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
         return render_json_error(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy):
+        return unavailable(str(exc))
 
     @app.errorhandler(PoolTimeout)
     def pool_timeout(exc: PoolTimeout):

@@ -8,12 +8,12 @@ validate and push the same way. Nginx answers 404 for these paths from outside.
 from __future__ import annotations
 
 import hmac
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from dbapi.errors import ApiError, ValidationError
-from dbapi.files import load_file, store_file
+from dbapi.files import Download, read_chunks, storage, store_file, transfers
 from dbapi.messages import list_messages, store_message
 from dbapi.rooms import create_room, find_room, list_rooms
 from dbapi.serialize import room_json
@@ -27,6 +27,8 @@ from dbapi.validation import (
     json_body,
     page_args,
 )
+from servicekit.bodies import accepts_uploads
+from servicekit.ratelimit import limit_messages_for_account
 
 bp = Blueprint("internal", __name__, url_prefix="/api/internal")
 
@@ -77,6 +79,7 @@ def messages_index(slug: str):
 
 
 @bp.post("/rooms/<slug>/messages")
+@limit_messages_for_account
 def messages_create(slug: str):
     room = find_room(slug)
     body = json_body(INTERNAL_NEW_MESSAGE)
@@ -84,28 +87,31 @@ def messages_create(slug: str):
     return jsonify(message), 201 if created else 200
 
 
+@bp.get("/users/<int:user_id>/storage")
+def users_storage(user_id: int):
+    return jsonify(storage(user_id))
+
+
 @bp.post("/rooms/<slug>/files")
+@accepts_uploads
 def files_create(slug: str):
+    """The body is the file itself, which web streams here (chunked) as it arrives."""
     room = find_room(slug)
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(415, "Send the file as multipart/form-data.")
-    errors = {}
-    upload = request.files.get("file")
-    if upload is None:
-        errors["file"] = "is required"
-    raw_user_id = request.form.get("user_id", "")
+    raw_user_id = request.args.get("user_id", "")
     user_id = int(raw_user_id) if raw_user_id.isascii() and raw_user_id.isdecimal() else 0
     if not 1 <= user_id <= MAX_ID:
-        errors["user_id"] = "must be a positive integer"
-    if errors:
-        raise ValidationError(errors)
-    stored = store_file(room, user_id, upload.filename, upload.mimetype, upload.read())
+        raise ValidationError({"user_id": "must be a positive integer"})
+    filename = unquote(request.headers.get("X-Filename", ""))
+    with transfers().slot():
+        stored = store_file(room, user_id, filename, request.mimetype, read_chunks(request.stream))
     return jsonify(stored), 201
 
 
 @bp.get("/files/<int:file_id>")
 def files_show(file_id: int):
-    row = load_file(file_id)
-    response = Response(row["data"], content_type=row["content_type"])
-    response.headers["X-Filename"] = quote(row["filename"], safe="")
+    download = Download(file_id)
+    response = Response(iter(download), content_type=download.row["content_type"])
+    response.content_length = download.row["size"]
+    response.headers["X-Filename"] = quote(download.row["filename"], safe="")
+    response.call_on_close(download.close)
     return response

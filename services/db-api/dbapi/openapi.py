@@ -82,10 +82,10 @@ ERRORS = {
     401: "not logged in",
     404: "no such room",
     409: "already taken",
-    413: "body too large",
+    413: "body over 64 KiB (MAX_BODY_BYTES)",
     415: "not Content-Type: application/json",
     422: "invalid fields or query parameters",
-    429: "rate limited (see Retry-After)",
+    429: "rate limited (see Retry-After): per client address at Nginx, per account where counted",
     503: "a dependency is unavailable (see Retry-After)",
 }
 
@@ -137,7 +137,14 @@ ROUTES: list[tuple[str, str, str, Schema | None, dict[int, str | None], list[dic
         {200: "RoomPage", 401: None, 422: None},
         [_limit(100), _id_param("before", "rooms with a smaller id")],
     ),
-    ("post", "/rooms", "Create a room", NEW_ROOM, {201: "Room", 401: None, 409: None, 422: None}, []),
+    (
+        "post",
+        "/rooms",
+        "Create a room",
+        NEW_ROOM,
+        {201: "Room", 401: None, 409: None, 422: None, 429: None},
+        [],
+    ),
     ("get", "/rooms/{slug}", "One room", None, {200: "Room", 401: None, 404: None}, [SLUG]),
     (
         "get",
@@ -189,8 +196,8 @@ def openapi_document() -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body.name}"}}},
             }
-            responses = {**responses, 400: None, 415: None}
-        for status in sorted({**responses, 503: None}):
+            responses = {**responses, 400: None, 413: None, 415: None}
+        for status in sorted({**responses, 429: None, 503: None}):
             operation["responses"][str(status)] = _response(status, responses.get(status))
         paths.setdefault("/api/v1" + path, {})[method] = operation
     return {

@@ -15,8 +15,8 @@ from dbapi.openapi import openapi_document
 from dbapi.rooms import create_room, find_room, list_rooms
 from dbapi.serialize import room_json
 from dbapi.users import authenticate, create_user
-from dbapi.validation import CREDENTIALS, LOGIN, NEW_MESSAGE, NEW_ROOM, json_body, page_args
-from servicekit.ratelimit import limit_login, limit_messages, limit_register
+from dbapi.validation import CREDENTIALS, LOGIN, NEW_MESSAGE, NEW_ROOM, json_body, json_payload, page_args
+from servicekit.ratelimit import limit_login, limit_messages, limit_register, limit_rooms
 from servicekit.sessions import User, current_user, log_in, log_out
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -37,7 +37,7 @@ def register():
 
 
 @bp.post("/auth/login")
-@limit_login
+@limit_login(username_of=lambda: json_payload().get("username"))
 def login():
     body = json_body(LOGIN)
     user = authenticate(body["username"], body["password"])
@@ -66,6 +66,7 @@ def rooms_index():
 
 
 @bp.post("/rooms")
+@limit_rooms
 def rooms_create():
     user = require_user()
     body = json_body(NEW_ROOM)

@@ -12,6 +12,7 @@ import json
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import count_redis_error
 from servicekit.redis_client import get_redis
 
 log = get_logger(__name__)
@@ -26,4 +27,5 @@ def publish_message(message: dict) -> None:
     try:
         get_redis().publish(channel(message["room"]), frame)
     except RedisError as exc:
+        count_redis_error("publish")
         log.warning("push_failed", room=message["room"], message_id=message["id"], error=repr(exc))

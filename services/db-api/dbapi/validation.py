@@ -17,9 +17,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import g, request
 
 from dbapi.errors import ApiError, ValidationError
+from servicekit.accounts import USERNAME_HINT, USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN
 
 MAX_ID = 2**63 - 1
 SLUG_MAX = 64
@@ -89,7 +90,7 @@ class Id:
         return {"type": "integer", "minimum": 1}
 
 
-USERNAME = Text(3, 32, trim=False, pattern=r"[A-Za-z0-9_.-]+", pattern_hint="letters, digits, _ . -")
+USERNAME = Text(USERNAME_MIN, USERNAME_MAX, trim=False, pattern=USERNAME_PATTERN, pattern_hint=USERNAME_HINT)
 PASSWORD = Text(8, 128, trim=False)
 ROOM_NAME = Text(1, 64)
 MESSAGE_BODY = Text(1, 2000)
@@ -142,19 +143,40 @@ INTERNAL_NEW_MESSAGE = Schema(
 )
 
 
-def json_body(schema: Schema) -> dict[str, Any]:
-    """The request's JSON object, validated: 415, then 400, then 422."""
+def _parse_json() -> Any:
     if not request.is_json:
         raise ApiError(415, "Send the body as Content-Type: application/json.")
     try:
-        payload = json.loads(request.get_data(cache=True))
+        payload = json.loads(request.get_data(cache=False))
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "The body is not valid JSON.") from None
     except RecursionError:  # nesting deeper than the parser's stack
         raise ApiError(400, "The body is nested too deeply.") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "The body must be a JSON object.")
-    return schema.validate(payload)
+    return payload
+
+
+def json_payload() -> dict[str, Any]:
+    """The request's JSON object, parsed once per request (415, then 400).
+
+    The body's size was checked before (``servicekit.bodies``); the result,
+    or the error, is kept, so the login limiter reading the username and the
+    view reading the whole body share one parse.
+    """
+    if "json_payload" not in g:
+        try:
+            g.json_payload = _parse_json()
+        except ApiError as exc:
+            g.json_payload = exc
+    if isinstance(g.json_payload, ApiError):
+        raise g.json_payload
+    return g.json_payload
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON object, validated: 415, then 400, then 422."""
+    return schema.validate(json_payload())
 
 
 @dataclass(frozen=True)

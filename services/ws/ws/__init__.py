@@ -6,6 +6,9 @@ importing Flask (hence ``ssl``) there would break the patching. The app is
 built in :mod:`ws.app`.
 """
 
+# The ``service`` of its logs and metrics.
+SERVICE = "ws"
+
 
 def create_app(overrides: dict | None = None):
     from ws.app import create_app as build

@@ -5,7 +5,7 @@ from flask import Flask
 from servicekit.app import init_service
 from servicekit.errors import register_error_handlers, render_json_error
 from servicekit.internal_api import init_db_api
-from ws import views
+from ws import SERVICE, views
 from ws.config import WsConfig
 from ws.handshake import make_check
 from ws.hub import current_hub, init_hub
@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     init_service(
         app,
-        service="ws",
+        service=SERVICE,
         config_mixin=WsConfig,
         path_prefix="/ws",
         ready_details=lambda: current_hub().status(),
@@ -26,5 +26,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_db_api(app)
     init_hub(app)
     app.register_blueprint(views.bp)
-    install_handshake_check(app, make_check(app))
+    install_handshake_check(app, make_check(app), app.config["WS_HANDSHAKE_TIMEOUT"])
     return app

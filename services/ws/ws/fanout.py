@@ -15,6 +15,8 @@ import gevent
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import REDIS_ERRORS, WS_FANNED_OUT
+from ws import SERVICE
 from ws.presence import CHANNEL_PREFIX as PRESENCE_PREFIX
 from ws.presence import Presence
 from ws.rooms import Registry
@@ -38,7 +40,8 @@ class Subscriber:
 
     def dispatch(self, channel: str, data: str) -> None:
         if channel.startswith(ROOM_PREFIX):
-            self.registry.broadcast(channel[len(ROOM_PREFIX) :], data)
+            queued = self.registry.broadcast(channel[len(ROOM_PREFIX) :], data)
+            WS_FANNED_OUT.labels("message").inc(queued)
         elif channel.startswith(PRESENCE_PREFIX):
             self.presence.mark(channel[len(PRESENCE_PREFIX) :])
 
@@ -68,6 +71,7 @@ class Subscriber:
             try:
                 self.listen_once()
             except (RedisError, OSError) as exc:
+                REDIS_ERRORS.labels(SERVICE, "pubsub").inc()
                 log.warning("ws_subscriber_lost", error=repr(exc), retry_in=delay)
             # A subscription that worked starts the backoff over.
             delay = BACKOFF_START if self.subscriptions > before else min(delay * 2, BACKOFF_MAX)

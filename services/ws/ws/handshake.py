@@ -5,6 +5,10 @@ This check runs in the transport's handler instead, inside a request context
 built from the upgrade's WSGI environ, so the shared session, the request id
 and the db-api client work exactly as in a view. What it learns (user, room,
 session id) is left in the environ for the view, so nothing is looked up twice.
+
+Last, it takes one of the account's socket slots (:mod:`ws.slots`): the
+excess is a 429 before any 101. The slot is given back by the transport when
+the request is over, however it ends.
 """
 
 from __future__ import annotations
@@ -12,19 +16,29 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Flask
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from servicekit.errors import error_code
+from servicekit.hosts import host_refused
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
+from servicekit.metrics import count_rate_limited, count_redis_error
 from servicekit.sessions import current_user, session_id
-from ws.transport import Refusal
+from ws.hub import current_hub
+from ws.slots import TooManySockets
+from ws.transport import ENDED_KEY, Refusal
 
 SOCKET_ENDPOINT = "rooms.socket"
 ACCEPTED_KEY = "roomservice.ws"
 
 
-def refusal(status: int, message: str) -> Refusal:
-    return Refusal(status, error_code(status), message)
+TOO_MANY_SOCKETS = "too_many_sockets"
+# The ``limit`` label of upgrades refused by a socket cap.
+SOCKETS_LIMIT = "ws-sockets"
+
+
+def refusal(status: int, message: str, code: str = "") -> Refusal:
+    return Refusal(status, code or error_code(status), message)
 
 
 def make_check(app: Flask):
@@ -38,6 +52,8 @@ def make_check(app: Flask):
         if endpoint != SOCKET_ENDPOINT:
             return refusal(404, "No WebSocket here.")
         with app.request_context(environ):
+            if host_refused():
+                return refusal(400, "Unknown host.")
             try:
                 app.preprocess_request()
             except HTTPException as exc:
@@ -48,7 +64,7 @@ def make_check(app: Flask):
 
 
 def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Refusal | None:
-    """401 without a login, 404 for an unknown room, 403 for a foreign Origin."""
+    """401 without a login, 404 for an unknown room, 403 for a foreign Origin, 429 over a socket cap."""
     user = current_user()
     if user is None:
         return refusal(401, "Log in first.")
@@ -63,5 +79,15 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
     origin = environ.get("HTTP_ORIGIN")
     if origin is not None and origin not in allowed_origins:
         return refusal(403, "Origin not allowed.")
+    slots = current_hub().slots
+    try:
+        slot = slots.acquire(user["id"], room["slug"])
+    except TooManySockets as exc:
+        count_rate_limited(SOCKETS_LIMIT)
+        return refusal(429, exc.message, TOO_MANY_SOCKETS)
+    except RedisError:
+        count_redis_error("sockets")
+        return refusal(503, "A backing service is unavailable; try again shortly.")
+    environ[ENDED_KEY] = lambda: slots.release(slot)
     environ[ACCEPTED_KEY] = {"user": user, "room": room, "session_id": session_id()}
     return None

@@ -1,9 +1,10 @@
 """The per-worker machinery behind the sockets, started on the first connection.
 
 One registry, one pub/sub subscriber, one presence flusher and heartbeat, one
-revocation watcher per worker. They start lazily, inside the gevent worker
-after monkey-patching, never at import or in ``create_app`` (which also runs
-in tests and tools), and a greenlet that dies unexpectedly is restarted.
+socket-slot heartbeat, one revocation watcher per worker. They start lazily,
+inside the gevent worker after monkey-patching, never at import or in
+``create_app`` (which also runs in tests and tools), and a greenlet that dies
+unexpectedly is restarted.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import gevent
 from flask import Flask, current_app
 
 from servicekit.logs import get_logger
+from servicekit.metrics import WS_OPEN_SOCKETS
 from ws.fanout import Subscriber
-from ws.presence import Presence
+from ws.presence import Presence, new_replica_id
 from ws.revocation import RevocationWatcher
 from ws.rooms import Connection, Registry
+from ws.slots import SocketSlots
 
 RESTART_DELAY = 1.0
 # How long a socket waits for its replica's pub/sub subscription (only right
@@ -39,8 +42,16 @@ def supervised(name: str, run) -> None:
 
 class Hub:
     def __init__(self, redis, config):
+        replica_id = new_replica_id()
         self.registry = Registry()
-        self.presence = Presence(redis, self.registry, ttl=config["WS_PRESENCE_TTL"])
+        self.presence = Presence(redis, self.registry, ttl=config["WS_PRESENCE_TTL"], replica_id=replica_id)
+        self.slots = SocketSlots(
+            redis,
+            ttl=config["WS_PRESENCE_TTL"],
+            per_room=config["WS_SOCKETS_PER_ACCOUNT_ROOM"],
+            per_account=config["WS_SOCKETS_PER_ACCOUNT"],
+            replica_id=replica_id,
+        )
         self.subscriber = Subscriber(redis, self.registry, self.presence)
         self.revocation = RevocationWatcher(
             redis, self.registry, config["SESSION_KEY_PREFIX"], config["WS_REVOCATION_INTERVAL"]
@@ -56,6 +67,7 @@ class Hub:
                 "subscriber": self.subscriber.run,
                 "presence_flusher": self.presence.run_flusher,
                 "presence_heartbeat": self.presence.run_heartbeat,
+                "socket_slots_heartbeat": self.slots.run_heartbeat,
                 "revocation": self.revocation.run,
             }
             self.greenlets = [gevent.spawn(supervised, name, run) for name, run in loops.items()]
@@ -65,10 +77,12 @@ class Hub:
 
     def join(self, conn: Connection) -> None:
         self.registry.add(conn)
+        WS_OPEN_SOCKETS.inc()
         self.presence.join(conn.slug, conn.username)
 
     def leave(self, conn: Connection) -> None:
         self.registry.remove(conn)
+        WS_OPEN_SOCKETS.dec()
         self.presence.leave(conn.slug, conn.username)
 
     def status(self) -> dict:

@@ -19,7 +19,8 @@ import gevent
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
-from ws import protocol
+from servicekit.metrics import REDIS_ERRORS, WS_FANNED_OUT
+from ws import SERVICE, protocol
 from ws.rooms import Registry
 
 COALESCE_SECONDS = 0.25
@@ -91,6 +92,7 @@ class Presence:
             pipe.publish(CHANNEL_PREFIX + slug, self.replica_id)
             pipe.execute()
         except RedisError as exc:
+            REDIS_ERRORS.labels(SERVICE, "presence").inc()
             log.warning("presence_publish_failed", room=slug, error=repr(exc))
 
     def flush(self) -> None:
@@ -102,11 +104,12 @@ class Presence:
             try:
                 users = self.users(slug)
             except RedisError as exc:
+                REDIS_ERRORS.labels(SERVICE, "presence").inc()
                 log.warning("presence_read_failed", room=slug, error=repr(exc))
                 self.dirty.add(slug)
                 continue
             self.last_sent[slug] = users
-            self.registry.broadcast(slug, protocol.presence(users))
+            WS_FANNED_OUT.labels("presence").inc(self.registry.broadcast(slug, protocol.presence(users)))
 
     def heartbeat(self) -> None:
         """Refresh this replica's members; rooms whose users changed unseen get resent."""
@@ -132,4 +135,5 @@ class Presence:
             try:
                 self.heartbeat()
             except RedisError as exc:
+                REDIS_ERRORS.labels(SERVICE, "presence").inc()
                 log.warning("presence_heartbeat_failed", error=repr(exc))

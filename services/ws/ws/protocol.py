@@ -2,7 +2,9 @@
 
 Client frames are checked here with the API's rules before anything reaches
 db-api, so a bad frame costs no round trip and always gets the same error
-frame; the socket stays open either way.
+frame; the socket stays open either way. Every error frame names the
+``client_id`` of the frame that failed (``null`` when it had none), so a
+client can tell which of its messages was refused.
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ PONG = json.dumps({"type": "pong"})
 class InvalidFrame(Exception):
     """A client frame the protocol does not accept; ``code`` goes in the error frame."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, client_id: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.client_id = client_id
 
 
 @dataclass(frozen=True)
 class Ping:
-    pass
+    client_id = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,19 @@ def parse(text: str) -> Ping | Post:
     kind = frame.get("type")
     if kind == "ping":
         return Ping()
-    if kind == "message":
-        return Post(body=valid_body(frame.get("body")), client_id=valid_client_id(frame.get("client_id")))
-    raise InvalidFrame("unknown_type", "type must be 'message' or 'ping'.")
+    client_id = frame.get("client_id")
+    if kind != "message":
+        raise InvalidFrame("unknown_type", "type must be 'message' or 'ping'.", echoable(client_id))
+    try:
+        return Post(body=valid_body(frame.get("body")), client_id=valid_client_id(client_id))
+    except InvalidFrame as exc:
+        exc.client_id = echoable(client_id)
+        raise
+
+
+def echoable(client_id) -> str | None:
+    """The frame's ``client_id`` if it is one the contract accepts (never echo anything else)."""
+    return client_id if isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) else None
 
 
 def valid_body(body) -> str:
@@ -80,8 +93,9 @@ def is_encodable(text: str) -> bool:
     return True
 
 
-def error(code: str, message: str) -> str:
-    return json.dumps({"type": "error", "code": code, "message": message})
+def error(code: str, message: str, client_id: str | None = None, **extra) -> str:
+    """An error frame; ``rate_limited`` ones add ``retry_after``, the seconds until the frame would pass."""
+    return json.dumps({"type": "error", "code": code, "message": message, "client_id": client_id, **extra})
 
 
 def message(stored: dict) -> str:

@@ -6,6 +6,7 @@ held by one replica, so there is nothing to share and no round trip to pay.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -27,3 +28,7 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+    def retry_after(self) -> int:
+        """Whole seconds until a token is back (at least 1)."""
+        return max(1, math.ceil((1 - self.tokens) / self.rate))

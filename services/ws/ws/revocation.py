@@ -1,10 +1,13 @@
 """Close the sockets of logged-out sessions with 4401 (docs/websocket.md, "Close codes").
 
-Logging out anywhere deletes the session in Redis; no service tells ws. A
-watcher greenlet asks Redis every few seconds, in one pipelined round of
+Logging out anywhere deletes the session in Redis, and so do the idle and
+absolute timeouts, ``end_other_sessions`` and eviction; no service tells ws.
+A watcher greenlet asks Redis every few seconds, in one pipelined round of
 ``EXISTS`` for all distinct session ids on this worker, and closes the
-sockets whose session is gone. A Redis error skips a round: an outage must
-not look like everyone logging out.
+sockets whose session is gone. A session once gone stays gone (servicekit
+writes a session back only while its key exists), so a closed socket's
+cookie is refused at the next handshake too. A Redis error skips a round:
+an outage must not look like everyone logging out.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import gevent
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import REDIS_ERRORS
+from servicekit.sessions import live_session_ids
+from ws import SERVICE
 from ws.rooms import Registry
 
 REVOKED_CODE = 4401
@@ -28,10 +34,7 @@ class RevocationWatcher:
         self.interval = interval
 
     def revoked(self, session_ids: list[str]) -> set[str]:
-        pipe = self.redis.pipeline(transaction=False)
-        for sid in session_ids:
-            pipe.exists(self.key_prefix + sid)
-        return {sid for sid, exists in zip(session_ids, pipe.execute(), strict=True) if not exists}
+        return set(session_ids) - live_session_ids(self.redis, self.key_prefix, session_ids)
 
     def check_once(self) -> int:
         """Close revoked sessions' sockets; returns how many were closed."""
@@ -51,4 +54,5 @@ class RevocationWatcher:
             try:
                 self.check_once()
             except RedisError as exc:
+                REDIS_ERRORS.labels(SERVICE, "revocation").inc()
                 log.warning("ws_revocation_check_failed", error=repr(exc))

@@ -46,16 +46,18 @@ class Connection:
     def username(self) -> str:
         return self.user["username"]
 
-    def send(self, text: str) -> None:
-        """Queue a frame without ever blocking the caller."""
+    def send(self, text: str) -> bool:
+        """Queue a frame without ever blocking the caller; False if it was not queued."""
         if self.closing:
-            return
+            return False
         try:
             self.queue.put_nowait(text)
         except Full:
             self.closing = True
             log.warning("ws_send_queue_full", room=self.slug, user=self.username)
             gevent.spawn(self.close, QUEUE_FULL_CODE, "too slow: send queue full")
+            return False
+        return True
 
     def pause_while_backlogged(self) -> None:
         """Let the writer run, and stop reading from a client whose answers pile up.
@@ -114,6 +116,6 @@ class Registry:
     def connections(self) -> list[Connection]:
         return [conn for members in self._rooms.values() for conn in members]
 
-    def broadcast(self, slug: str, text: str) -> None:
-        for conn in self.in_room(slug):
-            conn.send(text)
+    def broadcast(self, slug: str, text: str) -> int:
+        """Queue ``text`` to every socket in the room here; how many queued it."""
+        return sum(conn.send(text) for conn in self.in_room(slug))

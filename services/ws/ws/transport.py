@@ -5,7 +5,10 @@ gevent-websocket 0.10.1 is unmaintained and has known gaps (docs/design.md,
 the library:
 
 * :class:`CheckedHandler` runs the application's handshake check *before* any
-  101, so a refused upgrade is a plain HTTP 401/403/404 with a JSON body;
+  101, so a refused upgrade is a plain HTTP 401/403/404/429 with a JSON body,
+  and bounds the handshake in time: a request head that does not arrive within
+  the handshake timeout drops the connection (gevent's server would wait
+  forever), a check that does not decide within it is a 503;
 * :class:`Socket` sends real close codes, refuses binary frames (1003), bad
   UTF-8 (1007), unmasked or malformed frames (1002), and checks the announced
   frame length and the running message total before reading any payload
@@ -15,7 +18,7 @@ the library:
   and closes every open socket with 1001 when it shuts down.
 
 The rest of the service sees only :class:`Refusal`, :data:`SOCKET_KEY`,
-:class:`ConnectionClosed` and a socket's ``receive()``, ``send(text)``,
+:data:`ENDED_KEY`, :class:`ConnectionClosed` and a socket's ``receive()``, ``send(text)``,
 ``close(code, reason)`` and ``closed``. The module imports no Flask: gunicorn's
 master imports the worker class before gevent patches anything.
 """
@@ -53,7 +56,10 @@ LINGER_MAX_BYTES = 1024 * 1024
 # Reasons are cut so that code + reason fit a control frame (125 bytes).
 MAX_REASON_BYTES = 123
 SOCKET_KEY = "wsgi.websocket"
-HANDSHAKE_CHECK_ATTR = "websocket_handshake_check"
+HANDSHAKE_ATTR = "websocket_handshake"
+# A callable the check may leave in the environ: called once when the request
+# is over, whether it was refused, failed or became a socket that closed.
+ENDED_KEY = "roomservice.ws.ended"
 WORKER_BOOT_ERROR = 3  # gunicorn's arbiter halts instead of respawning
 
 ConnectionClosed = WebSocketError
@@ -69,11 +75,22 @@ class Refusal:
 
 
 HandshakeCheck = Callable[[dict], "Refusal | None"]
+TIMED_OUT = Refusal(503, "unavailable", "The handshake took too long; try again shortly.")
 
 
-def install_handshake_check(app, check: HandshakeCheck) -> None:
-    """Have :class:`CheckedHandler` call ``check(environ)`` before upgrading."""
-    setattr(app, HANDSHAKE_CHECK_ATTR, check)
+@dataclass(frozen=True)
+class Handshake:
+    check: HandshakeCheck
+    timeout: float
+
+
+def install_handshake_check(app, check: HandshakeCheck, timeout: float) -> None:
+    """Have :class:`CheckedHandler` call ``check(environ)`` before upgrading.
+
+    ``timeout`` bounds each phase of a handshake in seconds: the request head
+    arriving, then the check deciding.
+    """
+    setattr(app, HANDSHAKE_ATTR, Handshake(check, timeout))
 
 
 class MessageTooBig(WebSocketError):
@@ -262,15 +279,53 @@ def close_all(code: int, reason: str) -> int:
 
 
 class CheckedHandler(WebSocketHandler, PyWSGIHandler):
-    """gevent-websocket's handler with a pre-upgrade check and gunicorn's access log."""
+    """gevent-websocket's handler with a bounded pre-upgrade check and gunicorn's access log."""
+
+    def handle_one_request(self):
+        """Read one request; its head must arrive within the handshake timeout.
+
+        Nginx passes a head on whole, so only a peer inside the network that
+        trickles one (or idles between keep-alive requests) ever meets this.
+        """
+        handshake = getattr(self.server.application, HANDSHAKE_ATTR, None)
+        if handshake is not None:
+            self.socket.settimeout(handshake.timeout)
+        return super().handle_one_request()
+
+    def _handle_client_error(self, ex):
+        if isinstance(ex, TimeoutError):
+            return None  # the head did not arrive in time: close, no traceback
+        return super()._handle_client_error(ex)
+
+    def run_application(self):
+        # The head is in; from here a socket may rightly stay quiet for hours.
+        self.socket.settimeout(None)
+        try:
+            super().run_application()
+        finally:
+            ended = self.environ.pop(ENDED_KEY, None)
+            if ended is not None:
+                ended()
 
     def upgrade_websocket(self):
-        check = getattr(self.application, HANDSHAKE_CHECK_ATTR, None)
-        if check is not None and self._asks_for_upgrade():
-            refusal = check(self.environ)
+        handshake = getattr(self.application, HANDSHAKE_ATTR, None)
+        if handshake is not None and self._asks_for_upgrade():
+            refusal = self._check(handshake)
             if refusal is not None:
                 return self._refuse(refusal)
         return super().upgrade_websocket()
+
+    def _check(self, handshake: Handshake) -> Refusal | None:
+        timer = gevent.Timeout(handshake.timeout)
+        timer.start()
+        try:
+            return handshake.check(self.environ)
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            return TIMED_OUT
+        finally:
+            timer.close()
 
     def _asks_for_upgrade(self) -> bool:
         env = self.environ

@@ -5,6 +5,11 @@ to db-api's internal route; the stored message comes back to every socket in
 the room, this one included, through Redis (see :mod:`ws.fanout`). Only a
 repeated ``client_id`` (db-api answers 200, publishes nothing) is answered
 here, to the sender alone.
+
+Two limits apply: this socket's token bucket (frames per second, checked
+here, no round trip) and the account's message budget, which db-api enforces
+on the internal route with the same bucket as HTTP posts; either refusal is a
+``rate_limited`` error frame with the frame's ``client_id`` and ``retry_after``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from flask import Blueprint, abort, current_app, request
 from servicekit.errors import error_code
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, start_budget
 from servicekit.logs import get_logger
+from servicekit.metrics import count_rate_limited
 from ws import protocol
 from ws.handshake import ACCEPTED_KEY
 from ws.hub import current_hub
@@ -23,6 +29,8 @@ from ws.rooms import Connection
 from ws.transport import SOCKET_KEY
 
 bp = Blueprint("rooms", __name__)
+# The ``limit`` label of frames refused by a socket's token bucket.
+FRAME_LIMIT = "ws-frames"
 log = get_logger(__name__)
 
 
@@ -63,32 +71,46 @@ def serve(conn: Connection) -> None:
 
 
 def handle(conn: Connection, text: str) -> None:
-    start_budget()  # each frame is its own unit of work for db-api
-    if not conn.limiter.allow():
-        conn.send(protocol.error("rate_limited", "Too many frames; slow down."))
-        return
+    """Every frame, valid or not, takes a token; it is parsed first so a refusal can name it."""
     try:
         frame = protocol.parse(text)
     except protocol.InvalidFrame as exc:
-        conn.send(protocol.error(exc.code, exc.message))
-        return
-    if isinstance(frame, protocol.Ping):
+        frame = exc
+    if not conn.limiter.allow():
+        count_rate_limited(FRAME_LIMIT)
+        message, wait = "Too many frames on this socket; slow down.", conn.limiter.retry_after()
+        conn.send(protocol.error("rate_limited", message, frame.client_id, retry_after=wait))
+    elif isinstance(frame, protocol.InvalidFrame):
+        conn.send(protocol.error(frame.code, frame.message, frame.client_id))
+    elif isinstance(frame, protocol.Ping):
         conn.send(protocol.PONG)
-        return
-    post(conn, frame)
+    else:
+        post(conn, frame)
 
 
 def post(conn: Connection, frame: protocol.Post) -> None:
     path = f"/api/internal/rooms/{quote(conn.slug, safe='')}/messages"
     payload = {"user_id": conn.user["id"], "body": frame.body, "client_id": frame.client_id}
+    start_budget()  # each posted frame is its own unit of work for db-api
     try:
         response = db_api().post_json(path, payload, idempotent=True)
     except DbApiUnavailable:
-        conn.send(protocol.error("unavailable", "Messages cannot be stored right now; try again shortly."))
+        message = "Messages cannot be stored right now; try again shortly."
+        conn.send(protocol.error("unavailable", message, frame.client_id))
         return
     except DbApiError as exc:
-        error = exc.error
-        conn.send(protocol.error(error.get("code", error_code(exc.status)), error.get("message", "Refused.")))
+        conn.send(refused(exc, frame.client_id))
         return
     if response.status_code == 200:
         conn.send(protocol.message(response.json()))
+
+
+def refused(exc: DbApiError, client_id: str) -> str:
+    """db-api's refusal of a post as an error frame (a 429 is the account's message budget)."""
+    if exc.status == 429:
+        retry_after = exc.retry_after or 1
+        message = f"Too many messages from this account; try again in {retry_after} s."
+        return protocol.error("rate_limited", message, client_id, retry_after=retry_after)
+    error = exc.error
+    code = error.get("code", error_code(exc.status))
+    return protocol.error(code, error.get("message", "Refused."), client_id)

@@ -6,8 +6,10 @@ from flask import Flask
 from werkzeug.debug import DebuggedApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from servicekit.bodies import init_body_limits
 from servicekit.config import config_for
 from servicekit.health import Check, health_blueprint, health_paths
+from servicekit.hosts import init_hosts
 from servicekit.logs import init_logging
 from servicekit.metrics import init_metrics
 from servicekit.redis_client import check_redis, init_redis
@@ -24,7 +26,8 @@ def init_service(
     ready_details=None,
     overrides: dict | None = None,
 ) -> None:
-    """Settings, ProxyFix, JSON logs, Redis, the shared session, health routes.
+    """Settings, ProxyFix, host and body limits, JSON logs, Redis, the shared
+    session, health routes.
 
     ``path_prefix`` is where the service lives behind Nginx (``/api``, ``/ws``),
     since Nginx passes paths through unchanged.
@@ -32,6 +35,9 @@ def init_service(
     app.config.from_object(config_for(config_mixin, service=service))
     if overrides:
         app.config.update(overrides)
+    # First of all hooks: no body is read and no URL built before these hold.
+    init_hosts(app, health_paths(path_prefix))
+    init_body_limits(app)
     # Exactly one proxy (Nginx) sits in front: trust one hop of X-Forwarded-*.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     if app.debug:

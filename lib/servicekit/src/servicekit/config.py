@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from servicekit import settings
 from servicekit.settings import ConfigError
@@ -33,12 +34,26 @@ class Config:
         for setting in settings.app_settings(self.SERVICE):
             setattr(self, setting.name, settings.value(environ, setting.name))
 
+        # The names the site answers to (SITE_HOSTS, as Nginx's server_name) and
+        # the names used inside the network: db-api's (DB_API_URL) and Nginx's
+        # own (clients on its network call http://nginx:8080). Any other Host
+        # is refused before it can reach a redirect.
+        db_api_host = urlsplit(settings.value(environ, "DB_API_URL")).hostname or "db-api"
+        self.TRUSTED_HOSTS = [*self.SITE_HOSTS, db_api_host, "nginx"]
+
+        # Multipart forms: ours have at most five parts; a text part is held
+        # in memory up to this (at least Werkzeug's 64 KiB read chunk, which
+        # it also bounds); file parts are spooled, not held.
+        self.MAX_FORM_PARTS = 32
+        self.MAX_FORM_MEMORY_SIZE = 256 * 1024
+
         # The one login shared by web, db-api and ws (docs/api.md, "Conventions"):
         # every service must agree on these, so they are defined only here.
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_REFRESH_EACH_REQUEST = False
-        self.PERMANENT_SESSION_LIFETIME = timedelta(seconds=self.SESSION_LIFETIME_SECONDS)
+        # How old an anonymous (signed cookie) session may be: its CSRF token with it.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(seconds=self.SESSION_IDLE_TIMEOUT_SECONDS)
 
     def check(self) -> None:
         """Refuse settings that must never reach this environment."""
@@ -62,6 +77,11 @@ class ProductionConfig(Config):
             problem = settings.production_problem(name, getattr(self, name))
             if problem:
                 raise ConfigError(problem)
+        if not self.REDIS_PASSWORD and urlsplit(self.REDIS_URL).password is None:
+            raise ConfigError(
+                "REDIS_PASSWORD is not set (nor a password in REDIS_URL); production refuses "
+                "an unauthenticated Redis"
+            )
 
 
 CONFIGS = {cls.ENV_NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}

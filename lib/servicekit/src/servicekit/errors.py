@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from servicekit.logs import get_logger
+from servicekit.metrics import count_redis_error
 from servicekit.ratelimit import retry_after_seconds
 
 Render = Callable[..., Response]
@@ -75,6 +76,7 @@ def register_error_handlers(app: Flask, render: Render) -> None:
 
     def redis_error(exc: RedisError):
         log.warning("redis_unavailable", error=repr(exc))
+        count_redis_error("request")
         response = render(503, "unavailable", "A backing service is unavailable; try again shortly.")
         response.headers["Retry-After"] = "1"
         return response

@@ -17,6 +17,12 @@ here and nowhere else:
   retried the same way (a replica going away mid-rollout).
 * A call that was sent but not answered in time is **not** retried: db-api
   may be slow rather than gone, and asking again would double the wait.
+* Registering and logging in hash a password, slow by design and queued
+  behind other hashes (db-api's ``PASSWORD_HASH_WAIT``): those calls pass a
+  ``budget`` of their own (``DB_API_AUTH_TIMEOUT``, default 10 s) instead.
+* A file upload or download (:meth:`DbApiClient.transfer`) is a unit of work
+  of its own, as long as the caller allows (web: ``FILE_TRANSFER_TIMEOUT``);
+  a page that goes on calling db-api after one starts a fresh budget.
 
 Failures become :class:`DbApiUnavailable`, which each service answers with
 its own 503.
@@ -38,6 +44,7 @@ CONNECT_TIMEOUT = 0.5
 RETRY_PAUSE = 0.05
 RETRIED_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+TRANSFER_WAIT = 10.0
 
 
 class DbApiUnavailable(Exception):
@@ -45,12 +52,16 @@ class DbApiUnavailable(Exception):
 
 
 class DbApiError(Exception):
-    """db-api refused the request (4xx); ``status`` and ``body`` say why."""
+    """db-api refused the request (4xx); ``status`` and ``body`` say why.
 
-    def __init__(self, status: int, body: dict[str, Any]):
+    ``retry_after`` is db-api's ``Retry-After`` in seconds (a 429), else ``None``.
+    """
+
+    def __init__(self, status: int, body: dict[str, Any], retry_after: int | None = None):
         super().__init__(f"db-api answered {status}")
         self.status = status
         self.body = body
+        self.retry_after = retry_after
 
     @property
     def error(self) -> dict[str, Any]:
@@ -77,23 +88,39 @@ class DbApiClient:
             return g.db_api_deadline
         return time.monotonic() + self.budget
 
-    def request(self, method: str, path: str, *, idempotent: bool = False, **kwargs) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool = False,
+        budget: float | None = None,
+        deadline: float | None = None,
+        wait: float | None = None,
+        **kwargs,
+    ) -> requests.Response:
+        """One call under the policy above: ``budget`` for a slow call (a password
+        hash), ``deadline`` and ``wait`` for :meth:`transfer`."""
         headers = kwargs.pop("headers", {})
         headers["Authorization"] = f"Bearer {self.token}"
         headers[REQUEST_ID_HEADER] = request_id()
-        deadline = self.deadline()
+        if deadline is None:
+            deadline = self.deadline() if budget is None else time.monotonic() + budget
         attempts = 2 if method in SAFE_METHODS or idempotent else 1
         for attempt in range(attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise DbApiUnavailable(f"no answer from db-api within {self.budget} s")
+                raise DbApiUnavailable(f"no answer from db-api within {budget or self.budget} s")
             last = attempt + 1 == attempts
+            # urllib3 sends the body under the connect timeout and reads under the other.
+            connect = CONNECT_TIMEOUT if wait is None else wait
+            read = remaining if wait is None else min(wait, remaining)
             try:
                 response = self.session.request(
                     method,
                     self.base_url + path,
                     headers=headers,
-                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                    timeout=(min(connect, remaining), read),
                     **kwargs,
                 )
             except requests.ConnectionError as exc:  # includes ConnectTimeout, not ReadTimeout
@@ -114,14 +141,28 @@ class DbApiClient:
                 body = response.json()
             except ValueError:
                 body = {}
-            raise DbApiError(response.status_code, body)
+            retry_after = response.headers.get("Retry-After", "")
+            raise DbApiError(response.status_code, body, int(retry_after) if retry_after.isdigit() else None)
         return response
+
+    def transfer(self, method: str, path: str, seconds: float, **kwargs) -> requests.Response:
+        """A file upload or download: a unit of work of its own, ``seconds`` long.
+
+        The body streams either way at the pace of the browser at the other
+        end, so each wait (db-api reading the next piece while it inserts a
+        chunk, its answer after the last one, the next piece of a download)
+        may take up to :data:`TRANSFER_WAIT`, not the page's budget. Like
+        every call, it is never sent twice.
+        """
+        return self.request(method, path, deadline=time.monotonic() + seconds, wait=TRANSFER_WAIT, **kwargs)
 
     def get_json(self, path: str, **kwargs) -> Any:
         return self.request("GET", path, **kwargs).json()
 
-    def post_json(self, path: str, payload: dict, *, idempotent: bool = False) -> requests.Response:
-        return self.request("POST", path, json=payload, idempotent=idempotent)
+    def post_json(
+        self, path: str, payload: dict, *, idempotent: bool = False, budget: float | None = None
+    ) -> requests.Response:
+        return self.request("POST", path, json=payload, idempotent=idempotent, budget=budget)
 
 
 def start_budget() -> None:

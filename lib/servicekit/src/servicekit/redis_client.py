@@ -12,10 +12,13 @@ from redis import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
+from servicekit.metrics import count_redis_error
 
-def make_redis(url: str, socket_timeout: float) -> Redis:
+
+def make_redis(url: str, socket_timeout: float, password: str) -> Redis:
     return Redis.from_url(
         url,
+        password=password or None,  # a password in the URL wins
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
         retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2),
@@ -24,7 +27,9 @@ def make_redis(url: str, socket_timeout: float) -> Redis:
 
 
 def init_redis(app: Flask) -> Redis:
-    client = make_redis(app.config["REDIS_URL"], app.config["REDIS_SOCKET_TIMEOUT"])
+    client = make_redis(
+        app.config["REDIS_URL"], app.config["REDIS_SOCKET_TIMEOUT"], app.config["REDIS_PASSWORD"]
+    )
     app.extensions["redis"] = client
     return client
 
@@ -38,5 +43,6 @@ def check_redis() -> str:
     try:
         get_redis().ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        count_redis_error("ready")
         return f"error: {type(exc).__name__}"
     return "ok"

@@ -17,10 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pymysql
 import pytest
 from redis import Redis
-from yoyo import read_migrations
 
 from dbapi import create_app
-from dbapi.migrate import MIGRATIONS, connect, database_url
+from dbapi.migrate import grant_app_tables, migrate, provision_users, root_connection, settings
 
 REQUIRED = ("TEST_REDIS_URL", "TEST_DB_HOST", "TEST_DB_PORT", "TEST_DB_ROOT_PASSWORD")
 DB_NAME = "roomservice_it"
@@ -52,29 +51,34 @@ def env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def base_config(env) -> dict:
-    db_env = {
-        "DB_USER": "root",
-        "DB_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
-        "DB_HOST": env["TEST_DB_HOST"],
-        "DB_PORT": env["TEST_DB_PORT"],
-        "DB_NAME": DB_NAME,
-    }
-    root = pymysql.connect(
-        host=env["TEST_DB_HOST"],
-        port=int(env["TEST_DB_PORT"]),
-        user="root",
-        password=env["TEST_DB_ROOT_PASSWORD"],
-        ssl_disabled=True,
-        autocommit=True,
+def db_settings(env) -> dict:
+    """dbapi.migrate's settings for the test database, with users of its own."""
+    return settings(
+        {
+            "DB_HOST": env["TEST_DB_HOST"],
+            "DB_PORT": env["TEST_DB_PORT"],
+            "DB_NAME": DB_NAME,
+            "DB_USER": "roomservice_it",
+            "DB_PASSWORD": "it-app-" + secrets.token_hex(8),
+            "DB_MIGRATE_USER": "roomservice_it_migrate",
+            "DB_MIGRATE_PASSWORD": "it-migrate-" + secrets.token_hex(8),
+            "DB_ROOT_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
+        }
     )
+
+
+@pytest.fixture(scope="session")
+def base_config(env, db_settings) -> dict:
+    """The test database provisioned and migrated as a deploy does; db-api connects as its
+    rows-only user, so every integration test also proves that user is enough."""
+    root = root_connection(db_settings, attempts=5)
     with root.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
         cur.execute(f"CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    provision_users(root, db_settings)
+    migrate(db_settings)
+    grant_app_tables(root, db_settings)
     root.close()
-    backend = connect(database_url(db_env), attempts=5)
-    with backend.lock():
-        backend.apply_migrations(backend.to_apply(read_migrations(str(MIGRATIONS))))
     redis_url = _redis_url(env["TEST_REDIS_URL"])
     Redis.from_url(redis_url).flushdb()
     return {
@@ -84,11 +88,17 @@ def base_config(env) -> dict:
         "DB_HOST": env["TEST_DB_HOST"],
         "DB_PORT": int(env["TEST_DB_PORT"]),
         "DB_NAME": DB_NAME,
-        "DB_USER": "root",
-        "DB_PASSWORD": env["TEST_DB_ROOT_PASSWORD"],
+        "DB_USER": db_settings["user"],
+        "DB_PASSWORD": db_settings["password"],
         "RATELIMIT_LOGIN": "100000/minute",
+        "RATELIMIT_LOGIN_FAILED": "100000/minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "100000/minute",
         "RATELIMIT_REGISTER": "100000/minute",
         "RATELIMIT_MESSAGES": "100000/minute",
+        "RATELIMIT_ROOMS": "100000/minute",
+        # Cheap hashes for the many accounts these tests make; test_auth.py
+        # checks the production method (PASSWORD_HASH_METHOD's default).
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 
@@ -115,12 +125,12 @@ def redis_client(base_config) -> Redis:
 
 
 @pytest.fixture
-def db_root(base_config):
+def db_root(base_config, db_settings):
     con = pymysql.connect(
         host=base_config["DB_HOST"],
         port=base_config["DB_PORT"],
         user="root",
-        password=base_config["DB_PASSWORD"],
+        password=db_settings["root_password"],
         database=DB_NAME,
         ssl_disabled=True,
         autocommit=True,
@@ -168,7 +178,31 @@ def room(client):
     return new_room(client)
 
 
+class Service:
+    """A test client that sends the service token on every request (paths below ``/api/internal``)."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {SERVICE_TOKEN}", "X-Request-ID": "it-internal"}
+
+    def get(self, path, headers=None, buffered=True, **kw):
+        """Read whole and closed, as gunicorn closes every response (``buffered=False``: the test does)."""
+        return self.client.get(
+            "/api/internal" + path, headers={**self.headers, **(headers or {})}, buffered=buffered, **kw
+        )
+
+    def post(self, path, headers=None, **kw):
+        return self.client.post("/api/internal" + path, headers={**self.headers, **(headers or {})}, **kw)
+
+
+@pytest.fixture
+def svc(app):
+    return Service(app)
+
+
 @pytest.fixture(scope="session")
 def h():
     """The helpers above, for test modules (importlib mode keeps conftest unimportable)."""
-    return SimpleNamespace(unique=unique, register=register, logged_in=logged_in, new_room=new_room)
+    return SimpleNamespace(
+        unique=unique, register=register, logged_in=logged_in, new_room=new_room, service=Service
+    )

@@ -1,29 +1,6 @@
-"""The internal API: service token, shared behaviour with the public routes, files."""
+"""The internal API: service token, shared behaviour with the public routes (files: test_files.py)."""
 
 from __future__ import annotations
-
-import io
-import os
-from urllib.parse import unquote
-
-import pytest
-
-
-@pytest.fixture
-def svc(app, base_config):
-    """A test client that sends the service token on every request."""
-    client = app.test_client()
-    token = base_config["SERVICE_TOKEN"]
-    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "it-internal"}
-
-    class Service:
-        def get(self, path, **kw):
-            return client.get("/api/internal" + path, headers=headers, **kw)
-
-        def post(self, path, **kw):
-            return client.post("/api/internal" + path, headers=headers, **kw)
-
-    return Service()
 
 
 def test_token_required(app, base_config):
@@ -85,68 +62,3 @@ def test_users_rooms_messages(svc, app, h, redis_client):
     # The same message through the public route, as the user.
     public = h.logged_in(app, name)
     assert public.get(f"/api/v1/rooms/{room['slug']}/messages").get_json()["items"] == [first.get_json()]
-
-
-def test_files_round_trip(svc, client, room):
-    data = bytes(range(256)) * 100
-    response = svc.post(
-        f"/rooms/{room['slug']}/files",
-        data={
-            "user_id": str(client.user["id"]),
-            "file": (io.BytesIO(data), "../../etc/pä\x07ss wd\u202e.txt", "text/plain"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.get_json()
-    stored = response.get_json()
-    assert stored["filename"] == "päss wd.txt"
-    assert stored["size"] == len(data)
-    assert stored["room"] == room["slug"]
-    assert stored["content_type"] == "text/plain"
-    assert stored["created_at"].endswith("Z")
-
-    download = svc.get(f"/files/{stored['id']}")
-    assert download.status_code == 200
-    assert download.data == data
-    assert download.headers["Content-Type"].startswith("text/plain")
-    assert unquote(download.headers["X-Filename"]) == "päss wd.txt"
-    assert download.headers["X-Filename"].isascii()
-
-    assert svc.get("/files/999999999").status_code == 404
-    missing = svc.post(
-        f"/rooms/{room['slug']}/files", data={"user_id": "x"}, content_type="multipart/form-data"
-    )
-    assert missing.status_code == 422
-    assert set(missing.get_json()["error"]["fields"]) == {"file", "user_id"}
-    assert svc.post(f"/rooms/{room['slug']}/files", json={}).status_code == 415
-    assert svc.post("/rooms/none-such/files", data={}, content_type="multipart/form-data").status_code == 404
-
-
-def test_long_filename_is_capped(svc, client, room):
-    response = svc.post(
-        f"/rooms/{room['slug']}/files",
-        data={"user_id": str(client.user["id"]), "file": (io.BytesIO(b"x"), "é" * 300 + ".png")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201
-    name = response.get_json()["filename"]
-    assert len(name) == 200
-    assert name.endswith(".png")
-
-
-@pytest.mark.parametrize("fill", ["zeros", "random"])
-def test_upload_near_the_size_limit(svc, client, room, fill):
-    """A file just under ``MAX_CONTENT_LENGTH``, also one that escapes to twice its size (NUL bytes)."""
-    size = 10 * 1024 * 1024 - 4096
-    data = bytes(size) if fill == "zeros" else os.urandom(size)
-    response = svc.post(
-        f"/rooms/{room['slug']}/files",
-        data={
-            "user_id": str(client.user["id"]),
-            "file": (io.BytesIO(data), "big.bin", "application/octet-stream"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.get_json()
-    download = svc.get(f"/files/{response.get_json()['id']}")
-    assert download.data == data

@@ -20,7 +20,8 @@ def app(monkeypatch):
             "DB_HOST": "127.0.0.1",
             "DB_PORT": 1,
             "RATELIMIT_ENABLED": False,
-            "MAX_CONTENT_LENGTH": 1024,
+            "MAX_BODY_BYTES": 1024,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
 

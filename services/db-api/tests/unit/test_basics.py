@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pymysql
+import pytest
+from werkzeug.exceptions import ServiceUnavailable
 
 from dbapi.db import is_unavailable
 from dbapi.openapi import openapi_document
-from dbapi.passwords import hash_password, verify_password
+from dbapi.passwords import PasswordHasher
 from dbapi.serialize import iso_utc
 
 
@@ -20,15 +25,54 @@ def test_times_are_utc_with_milliseconds_and_z():
     assert iso_utc(datetime(2026, 11, 24, 14, 0, 0, 5000, tzinfo=plus_two)) == "2026-11-24T12:00:00.005Z"
 
 
-def test_password_hashing():
-    stored = hash_password("correct horse ☃")
-    scheme, n, r, p, *_salt_and_digest = stored.split("$")
-    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
-    assert verify_password("correct horse ☃", stored)
-    assert not verify_password("correct horse", stored)
-    assert hash_password("same") != hash_password("same"), "salted"
-    assert not verify_password("x", "garbage")
-    assert not verify_password("x", "bcrypt$1$2$3$AAAA$AAAA")
+CHEAP = "scrypt:1024:8:1"
+
+
+def legacy_hash(password: str) -> str:
+    """A hash as the first release stored them (the standard library's scrypt)."""
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 2**20, dklen=32)
+    return f"scrypt${2**14}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_passwords_are_hashed_with_the_configured_scrypt_method():
+    hasher = PasswordHasher("scrypt:16384:8:5", concurrency=1, wait=1)
+    stored = hasher.hash("correct horse ☃")
+    assert stored.startswith("scrypt:16384:8:5$")
+    assert hasher.verify("correct horse ☃", stored)
+    assert not hasher.verify("correct horse", stored)
+    assert not hasher.needs_rehash(stored)
+    assert hasher.hash("same") != hasher.hash("same"), "salted"
+
+
+def test_malformed_or_foreign_hashes_never_verify():
+    hasher = PasswordHasher(CHEAP, concurrency=1, wait=1)
+    for stored in ("garbage", "bcrypt$1$2$3$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA", "pbkdf2:sha256$salt$00"):
+        assert not hasher.verify("x", stored), stored
+
+
+def test_first_release_hashes_verify_and_ask_to_be_replaced():
+    hasher = PasswordHasher(CHEAP, concurrency=1, wait=1)
+    stored = legacy_hash("correct horse")
+    assert hasher.verify("correct horse", stored)
+    assert not hasher.verify("wrong horse", stored)
+    assert hasher.needs_rehash(stored)
+    assert hasher.needs_rehash(PasswordHasher("scrypt:2048:8:1", concurrency=1, wait=1).hash("x"))
+
+
+def test_a_hash_waits_for_a_free_slot_then_gives_up_with_503():
+    hasher = PasswordHasher(CHEAP, concurrency=1, wait=0.2)
+    hasher.slots.acquire()  # another request is hashing
+    try:
+        with pytest.raises(ServiceUnavailable) as refused:
+            hasher.hash("correct horse")
+        assert dict(refused.value.get_headers())["Retry-After"] == "1"
+    finally:
+        hasher.slots.release()
+    released = threading.Timer(0.05, hasher.slots.release)
+    hasher.slots.acquire()
+    released.start()
+    assert hasher.verify("correct horse", hasher.hash("correct horse")), "served once the slot is free"
 
 
 def error_of(response):

@@ -5,6 +5,7 @@ with low limits, each test from an address of its own; the stack behind
 Nginx runs with the limits raised.
 """
 
+import io
 import os
 import secrets
 
@@ -53,3 +54,60 @@ def test_viewing_the_form_is_not_an_attempt(limited):
     for _ in range(5):
         assert limited.get("/auth/login").status_code == 200
     assert limited.post("/auth/login", data={"username": f"viewer_{secrets.token_hex(4)}"}).status_code == 422
+
+
+@pytest.fixture
+def uploader(monkeypatch):
+    """A logged-in session on an in-process app with a low upload limit. The
+    app's db-api is unreachable: an upload the limit lets through ends in
+    503, one it stops is a 429 before any of its body is read."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.fail("TEST_REDIS_URL is not set: run through `make test` (scripts/test-stack.sh)")
+    monkeypatch.setenv("APP_ENV", "testing")
+    app = create_app(
+        {
+            "REDIS_URL": redis_url,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "DB_API_URL": "http://127.0.0.1:9",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_UPLOADS": "2/minute",
+        }
+    )
+
+    def session(user_id: int):
+        client = app.test_client()
+        with client.session_transaction() as stored:
+            stored["user_id"] = user_id
+            stored["username"] = f"uploader{user_id}"
+        return client
+
+    return session
+
+
+def random_address() -> str:
+    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+
+
+def post_file(client, address: str):
+    return client.post(
+        "/rooms/general/files",
+        data={"file": (io.BytesIO(b"x" * 1000), "a.txt")},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_uploads_are_limited_per_address(uploader):
+    address = random_address()
+    statuses = [post_file(uploader(secrets.randbelow(10**9) + 1), address).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]
+
+
+def test_uploads_are_limited_per_account(uploader):
+    client = uploader(secrets.randbelow(10**9) + 1)
+    statuses = [post_file(client, random_address()).status_code for _ in range(3)]
+    assert statuses == [503, 503, 429]
+    page = post_file(client, random_address())
+    assert "the limit is 2 per 1 minute" in page.text
+    assert int(page.headers["Retry-After"]) > 0

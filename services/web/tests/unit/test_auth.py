@@ -71,3 +71,30 @@ def test_db_api_down_is_a_503_page_not_a_login(client):
 
 def test_logout_is_post_only(client):
     assert client.get("/auth/logout").status_code == 405
+
+
+def test_a_json_login_to_the_form_is_parsed_once_and_only_within_the_limit(app, monkeypatch):
+    """Flask-WTF reads a JSON body as the form: the limiter and the view share that one parse."""
+    parses = []
+    real_loads = app.json.loads
+    monkeypatch.setattr(
+        app.json, "loads", lambda data, **kw: parses.append(len(data)) or real_loads(data, **kw)
+    )
+    small = '{"username": "someone", "password": ""}'
+    assert (
+        app.test_client().post("/auth/login", data=small, content_type="application/json").status_code == 422
+    )
+    assert len(parses) == 1
+    parses.clear()
+    large = '{"username": "someone", "password": "' + "x" * 200_000 + '"}'
+    assert (
+        app.test_client().post("/auth/login", data=large, content_type="application/json").status_code == 413
+    )
+    assert not parses
+
+
+def test_register_refuses_a_trailing_newline_in_the_name(client):
+    data = {"username": "valid_user\n", "password": "long enough", "confirm": "long enough"}
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == 422
+    assert "letters, digits, dots, dashes" in response.text

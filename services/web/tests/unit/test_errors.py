@@ -18,12 +18,8 @@ def test_nginx_413_page(client):
 
 
 def test_too_large_body_is_the_same_413_page(app_factory):
-    client = app_factory(MAX_CONTENT_LENGTH=1024).test_client()
-    response = client.post(
-        "/rooms/general/files",
-        data=b"x" * 4096,
-        content_type="multipart/form-data; boundary=xyz",
-    )
+    client = app_factory(MAX_BODY_BYTES=1024).test_client()
+    response = client.post("/auth/login", data=b"x" * 4096, content_type="multipart/form-data; boundary=xyz")
     assert response.status_code == 413
     assert "That file is too large" in response.text
 

@@ -4,10 +4,16 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from servicekit.accounts import USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN
+
 USERNAME_RULES = [
     DataRequired(message="Choose a username."),
-    Length(min=3, max=32, message="A username is 3 to 32 characters long."),
-    Regexp(r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes and underscores only."),
+    Length(
+        min=USERNAME_MIN,
+        max=USERNAME_MAX,
+        message=f"A username is {USERNAME_MIN} to {USERNAME_MAX} characters long.",
+    ),
+    Regexp(rf"^{USERNAME_PATTERN}\Z", message="Use letters, digits, dots, dashes and underscores only."),
 ]
 
 

@@ -5,10 +5,10 @@ from urllib.parse import quote
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
 
 from servicekit.internal_api import DbApiError, db_api
+from servicekit.ratelimit import limit_rooms
 from web.auth.guards import login_required
-from web.files.forms import UploadForm
 from web.rooms import bp
-from web.rooms.forms import RoomForm
+from web.rooms.forms import RoomForm, UploadForm
 
 
 def api_path(slug: str, *rest: str) -> str:
@@ -63,6 +63,7 @@ def index(before: int | None):
 
 @bp.post("", endpoint="create", strict_slashes=False)
 @login_required
+@limit_rooms
 def create():
     form = RoomForm()
     if not form.validate_on_submit():

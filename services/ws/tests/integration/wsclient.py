@@ -38,6 +38,10 @@ class User:
             ws_url(f"/ws/rooms/{slug}"), cookie=f"session={self.cookie}", timeout=5, **kwargs
         )
 
+    @property
+    def id(self) -> int:
+        return self.http.get(f"{BASE_URL}/api/v1/me", timeout=5).json()["id"]
+
     def logout(self) -> None:
         self.http.post(f"{BASE_URL}/api/v1/auth/logout", json={}, timeout=5)
 
@@ -103,6 +107,10 @@ class RawClient:
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         self.status = int(status_line.split()[1])
         self.headers = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in header_lines if h)}
+
+    def body(self) -> bytes:
+        """The body of a refusal (after :attr:`status` was not 101)."""
+        return self._read_exact(int(self.headers.get("content-length", "0")))
 
     def expected_accept(self) -> str:
         digest = hashlib.sha1((self.key + GUID).encode()).digest()  # noqa: S324 - RFC 6455

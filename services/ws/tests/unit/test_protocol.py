@@ -44,8 +44,47 @@ def test_invalid_frames(text, code):
     with pytest.raises(protocol.InvalidFrame) as caught:
         protocol.parse(text)
     assert caught.value.code == code
-    frame = json.loads(protocol.error(caught.value.code, caught.value.message))
+    frame = json.loads(protocol.error(caught.value.code, caught.value.message, caught.value.client_id))
     assert frame["type"] == "error" and frame["code"] == code and frame["message"]
+    assert "client_id" in frame
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "message", "body": "   ", "client_id": "c-1"},
+        {"type": "message", "body": "a" * 2001, "client_id": "c-1"},
+        {"type": "message", "client_id": "c-1"},
+        {"type": "shout", "client_id": "c-1"},
+    ],
+)
+def test_an_invalid_frame_names_its_client_id(frame):
+    with pytest.raises(protocol.InvalidFrame) as caught:
+        protocol.parse(json.dumps(frame))
+    assert caught.value.client_id == "c-1"
+
+
+@pytest.mark.parametrize("client_id", ["", "sp ace", "a" * 65, 7, None, ["c-1"]])
+def test_a_client_id_the_contract_refuses_is_never_echoed(client_id):
+    with pytest.raises(protocol.InvalidFrame) as caught:
+        protocol.parse(json.dumps({"type": "message", "body": "hi", "client_id": client_id}))
+    assert caught.value.client_id is None
+
+
+def test_error_frames_carry_the_client_id_and_rate_limited_ones_retry_after():
+    assert json.loads(protocol.error("validation_error", "no", None)) == {
+        "type": "error",
+        "code": "validation_error",
+        "message": "no",
+        "client_id": None,
+    }
+    assert json.loads(protocol.error("rate_limited", "slow down", "c-9", retry_after=3)) == {
+        "type": "error",
+        "code": "rate_limited",
+        "message": "slow down",
+        "client_id": "c-9",
+        "retry_after": 3,
+    }
 
 
 def test_outgoing_frames():

@@ -24,3 +24,16 @@ def test_refills_at_the_rate_and_caps_at_the_burst():
     assert sum(bucket.allow() for _ in range(100)) == 10
     clock.now += 3600
     assert sum(bucket.allow() for _ in range(100)) == 40
+
+
+def test_retry_after_is_the_whole_seconds_until_a_token_is_back():
+    clock = Clock()
+    fast = TokenBucket(rate=20, burst=1, clock=clock)
+    fast.allow()
+    assert not fast.allow()
+    assert fast.retry_after() == 1
+    slow = TokenBucket(rate=0.25, burst=1, clock=clock)
+    slow.allow()
+    clock.now += 1
+    assert not slow.allow()
+    assert slow.retry_after() == 3
