@@ -17,10 +17,13 @@ from werkzeug.exceptions import HTTPException, NotFound
 from servicekit.errors import error_code
 from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
 from servicekit.sessions import current_user, session_id
+from ws.hub import current_hub
 from ws.transport import Refusal
 
 SOCKET_ENDPOINT = "rooms.socket"
 ACCEPTED_KEY = "roomservice.ws"
+# A worker's first socket waits this long for its Redis subscription.
+SUBSCRIBE_WAIT_SECONDS = 2.0
 
 
 def refusal(status: int, message: str) -> Refusal:
@@ -48,7 +51,9 @@ def make_check(app: Flask):
 
 
 def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Refusal | None:
-    """401 without a login, 404 for an unknown room, 403 for a foreign Origin."""
+    """401 without a login, 404 for an unknown room, 403 for a foreign Origin,
+    503 while this worker has no live Redis subscription (messages published
+    before it would never reach the socket)."""
     user = current_user()
     if user is None:
         return refusal(401, "Log in first.")
@@ -63,5 +68,9 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
     origin = environ.get("HTTP_ORIGIN")
     if origin is not None and origin not in allowed_origins:
         return refusal(403, "Origin not allowed.")
+    hub = current_hub()
+    hub.ensure_started()
+    if not hub.subscriber.wait_subscribed(SUBSCRIBE_WAIT_SECONDS):
+        return refusal(503, "Live updates are unavailable; try again shortly.")
     environ[ACCEPTED_KEY] = {"user": user, "room": room, "session_id": session_id()}
     return None
