@@ -8,7 +8,8 @@
 # The lab is a tool of its own, named by SWARM_LAB (docs/scaling.md, "Testing
 # on several nodes", says what it must do). Its name and registry port:
 # SWARM_LAB_NAME (default swarm-lab-roomservice), SWARM_LAB_REGISTRY_PORT
-# (default 15090). SKIP_BUILD=1 pushes the images as they are.
+# (default 15090). SKIP_BUILD=1 pushes the images as they are; PYTEST_ARGS
+# (e.g. "-k drain") narrows the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,9 +76,9 @@ phase "push"
 eval "$("$SWARM_LAB" env)"
 # The manager is an edge; worker1 an edge holding the data; worker2 only runs
 # application tasks (the node the tests drain and kill).
-docker node update --quiet --label-add roomservice.edge=true manager >/dev/null
+docker node update --label-add roomservice.edge=true manager >/dev/null
 for label in edge redis mysql; do
-    docker node update --quiet --label-add "roomservice.$label=true" worker1 >/dev/null
+    docker node update --label-add "roomservice.$label=true" worker1 >/dev/null
 done
 edges=()
 for node in manager worker1; do
@@ -107,7 +108,8 @@ print(f"test-swarm: converged after {wait_converged(timeout=420):.0f} s")
 PY
 phase "deploy"
 
-.venv/bin/python -m pytest -q -p no:cacheprovider tests/swarm
+read -ra extra_args <<<"${PYTEST_ARGS:-}"
+.venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" tests/swarm
 phase "tests"
 echo "test-swarm: figures (docs/scaling.md):"
 cat "$figures"

@@ -44,8 +44,9 @@ class Load:
         self.ws_events: list[str] = []
         self.ws_gaps: list[float] = []
         self.chats = [ChatClient(self, posts=socket_posts) for _ in range(sockets)]
+        self.poster = threading.Thread(target=self.post_loop)
         self.threads = [threading.Thread(target=self.get_loop, args=(p,)) for p in self.get_paths()]
-        self.threads.append(threading.Thread(target=self.post_loop))
+        self.threads.append(self.poster)
         self.threads += [threading.Thread(target=chat.run) for chat in self.chats]
 
     def get_paths(self) -> list[str]:
@@ -78,9 +79,11 @@ class Load:
     def __exit__(self, *exc):
         time.sleep(2)
         self.stop_posting.set()
-        # What was acknowledged last has a moment to reach every socket.
+        # The last post gets its answer, the sockets their last confirmations,
+        # and what was acknowledged last has a moment to reach every socket.
+        self.poster.join(30)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(chat.missing() for chat in self.chats):
+        while time.monotonic() < deadline and any(chat.outbox or chat.missing() for chat in self.chats):
             time.sleep(0.1)
         self.stop.set()
         for thread in self.threads:
@@ -142,10 +145,12 @@ class ChatClient:
         self.cookie = f"session={load.client.cookies.get('session')}"
         self.session = load.session()
         self.live: Counter[int] = Counter()
+        self.own: set[int] = set()
         self.fetched: set[int] = set()
         self.outbox: dict[str, str] = {}
+        self.sent: set[str] = set()
         self.close_codes: list[int | None] = []
-        self.connects = 0
+        self.connects = self.catch_ups = 0
         self.start_after = self.newest_id()
         self.last_id = self.start_after
 
@@ -188,21 +193,25 @@ class ChatClient:
                 sock.close()
 
     def serve(self, sock, lost_at: float | None) -> None:
+        # From what the client had when this socket opened: frames arriving
+        # on it meanwhile are newer than the gap (chat.js does the same).
+        resume_after = self.last_id
         for client_id, body in list(self.outbox.items()):
             self.send(sock, client_id, body)
         self.ping(sock)
         if lost_at is not None:
             self.load.ws_gaps.append(time.monotonic() - lost_at)
-        caught_up, next_post = self.catch_up(), time.monotonic() + self.POST_SECONDS
+        caught_up, next_post = self.catch_up(resume_after), time.monotonic() + self.POST_SECONDS
         while not self.load.stop.is_set():
             time.sleep(self.PING_SECONDS)
             if self.posts and not self.load.stop_posting.is_set() and time.monotonic() >= next_post:
                 client_id = secrets.token_hex(8)
                 self.outbox[client_id] = "socket"
+                self.sent.add(client_id)
                 self.send(sock, client_id, "socket")
                 next_post = time.monotonic() + self.POST_SECONDS
             self.ping(sock)
-            caught_up = caught_up or self.catch_up()
+            caught_up = caught_up or self.catch_up(resume_after)
 
     def send(self, sock, client_id: str, body: str) -> None:
         sock.send(json.dumps({"type": "message", "body": body, "client_id": client_id}))
@@ -224,13 +233,14 @@ class ChatClient:
 
     def received(self, message: dict) -> None:
         self.live[message["id"]] += 1
+        if message.get("client_id") in self.sent:
+            self.own.add(message["id"])
         self.last_id = max(self.last_id, message["id"])
         if self.outbox.pop(message.get("client_id"), None) is not None:
             self.load.acknowledged[message["client_id"]] = message["id"]
 
-    def catch_up(self) -> bool:
-        """Fetch every message after the newest one seen; False to try again later."""
-        after = self.last_id
+    def catch_up(self, after: int) -> bool:
+        """Fetch every message after ``after``; False to try again later."""
         try:
             while True:
                 page = self.session.get(
@@ -250,6 +260,7 @@ class ChatClient:
         except requests.RequestException:
             return False
         self.last_id = max([self.last_id, *self.fetched])
+        self.catch_ups += 1
         return True
 
 
@@ -274,13 +285,19 @@ def assert_nothing_lost(load: Load, base_url: str, client: requests.Session, roo
 
 
 def assert_sockets_caught_up(load: Load) -> None:
-    """Every chat client saw every acknowledged message of its time, none twice live."""
+    """Every chat client saw every acknowledged message of its time, and got
+    no one else's twice (its own resent one may come back twice: once pushed,
+    once as the answer to the resend; chat.js shows a message id once)."""
     for number, chat in enumerate(load.chats):
-        assert chat.connects, f"socket client {number} never connected"
-        missing = chat.missing()
-        assert not missing, f"socket client {number} never saw {len(missing)} acknowledged messages"
-        twice = [message_id for message_id, count in chat.live.items() if count > 1]
-        assert not twice, f"socket client {number} got {len(twice)} messages twice"
+        about = (
+            f"socket client {number} (connects {chat.connects}, catch-ups {chat.catch_ups}, "
+            f"closed with {chat.close_codes}, started after {chat.start_after}, last id {chat.last_id})"
+        )
+        assert chat.connects, f"{about} never connected"
+        missing = sorted(chat.missing())
+        assert not missing, f"{about} never saw {len(missing)} acknowledged messages: {missing[:5]}..."
+        twice = [i for i, count in chat.live.items() if count > 1 and i not in chat.own]
+        assert not twice, f"{about} got {len(twice)} messages of others twice: {twice[:5]}"
 
 
 def record(fault: str, load: Load) -> None:

@@ -179,7 +179,7 @@ def upstreams(request_ids: set[str], timeout: float = 20) -> dict[str, str]:
     found: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while True:
-        for line in docker("service", "logs", "--raw", "--since", "10m", full_name("nginx")).splitlines():
+        for line in docker("service", "logs", "--raw", "--since", "2m", full_name("nginx")).splitlines():
             if line.startswith("{"):
                 entry = json.loads(line)
                 if entry.get("request_id") in request_ids and entry.get("upstream"):
