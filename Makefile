@@ -117,7 +117,7 @@ rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
 	scripts/rollout.sh $(SERVICE)
 
 .PHONY: stack-deploy
-stack-deploy: .env ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
+stack-deploy: .env ## Deploy deploy/swarm/stack.yml to the swarm DOCKER_HOST manages, with .env's settings
 	scripts/stack-deploy
 
 .PHONY: loadtest
@@ -125,7 +125,7 @@ loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=6
 	scripts/loadtest.sh
 
 .PHONY: test-swarm
-test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling update under load (touches swarm mode)
+test-swarm: venv ## The stack on a 3-node Swarm lab (SWARM_LAB): spread, drain, node loss, rolling update, Redis outage
 	scripts/test-swarm.sh
 
 .PHONY: test

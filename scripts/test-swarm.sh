@@ -8,8 +8,8 @@
 # The lab is a tool of its own, named by SWARM_LAB (docs/scaling.md, "Testing
 # on several nodes", says what it must do). Its name and registry port:
 # SWARM_LAB_NAME (default swarm-lab-roomservice), SWARM_LAB_REGISTRY_PORT
-# (default 15090). SKIP_BUILD=1 pushes the images as they are; PYTEST_ARGS
-# (e.g. "-k drain") narrows the run.
+# (default 15090). SKIP_BUILD=1 pushes the images as they are; TEST_PATHS
+# (pytest node ids) and PYTEST_ARGS (e.g. "-x") narrow the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,8 @@ SWARM_LAB_REGISTRY_PORT. See docs/scaling.md, "Testing on several nodes".
 EOF
     exit 2
 fi
+SWARM_LAB=$(readlink -f "$SWARM_LAB")
+export SWARM_LAB
 
 export SWARM_LAB_NAME=${SWARM_LAB_NAME:-swarm-lab-roomservice}
 export SWARM_LAB_REGISTRY_PORT=${SWARM_LAB_REGISTRY_PORT:-15090}
@@ -69,7 +71,10 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 phase "build"
 
-mapfile -t images < <(sed -n 's/^ *image: *//p' deploy/swarm/stack.yml | sed "s/\${IMAGE_TAG:-latest}/$IMAGE_TAG/" | sort -u)
+# The lab's registry serves plain names to every node: no IMAGE_REGISTRY.
+export IMAGE_REGISTRY=
+mapfile -t images < <(sed -n 's/^ *image: *//p' deploy/swarm/stack.yml |
+    sed -e "s/\${IMAGE_REGISTRY:-}//" -e "s/\${IMAGE_TAG:-latest}/$IMAGE_TAG/" | sort -u)
 "$SWARM_LAB" push "${images[@]}" >/dev/null
 phase "push"
 
@@ -109,7 +114,8 @@ PY
 phase "deploy"
 
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
-.venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" tests/swarm
+read -ra paths <<<"${TEST_PATHS:-tests/swarm}"
+.venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" "${paths[@]}"
 phase "tests"
 echo "test-swarm: figures (docs/scaling.md):"
 cat "$figures"

@@ -287,25 +287,44 @@ def test_draining_a_worker_under_load_fails_no_get_and_loses_no_message(base, us
         gets_failed=0,
         messages_acknowledged_meanwhile=acknowledged_during,
         sockets_moved=len(moved),
+        frames_repeated=sum(chat.repeats for chat in load.chats),
         longest_socket_gap_s=round(max(load.ws_gaps, default=0.0), 2),
     )
 
 
 def test_rolling_update_of_web_and_ws_fails_no_get(base, user, room):
+    """Both at once, as a release of a new version rolls them."""
+    services = ("web", "ws")
+    old = {service: {task.id for task in running(service)} for service in services}
     durations = {}
+
+    def roll(service):
+        started = time.monotonic()
+        force_update(service)
+        durations[service] = round(time.monotonic() - started, 1)
+
     with Load(base, user, room, sockets=4, socket_posts=True) as load:
-        for service in ("web", "ws"):
-            old = {task.id for task in running(service)}
-            started = time.monotonic()
-            force_update(service)
-            durations[service] = round(time.monotonic() - started, 1)
-            new = running(service)
-            assert not old & {task.id for task in new}, f"some {service} tasks were not replaced"
-            assert len({task.node for task in new}) >= 2, f"{service} ended on one node"
+        rollers = [threading.Thread(target=roll, args=(service,)) for service in services]
+        for roller in rollers:
+            roller.start()
+        for roller in rollers:
+            roller.join(400)
+    for service in services:
+        assert service in durations, f"the update of {service} did not finish"
+        new = running(service)
+        assert not old[service] & {task.id for task in new}, f"some {service} tasks were not replaced"
+        assert len({task.node for task in new}) >= 2, f"{service} ended on one node"
     assert not failed(load.gets), f"{len(failed(load.gets))} GETs failed: {failed(load.gets)[:10]}"
     assert_nothing_lost(load, base, user, room)
     assert_sockets_caught_up(load)
-    figure("rolling_update", seconds=durations, gets_served=len(load.gets), gets_failed=0)
+    figure(
+        "rolling_update",
+        seconds=durations,
+        gets_served=len(load.gets),
+        gets_failed=0,
+        messages_acknowledged=len(load.acknowledged),
+        socket_reconnects=len(load.ws_gaps),
+    )
 
 
 def test_losing_a_worker_reschedules_its_tasks_and_loses_no_message(base, user, room):
@@ -339,4 +358,5 @@ def test_losing_a_worker_reschedules_its_tasks_and_loses_no_message(base, user, 
         messages_acknowledged_meanwhile=acknowledged_during,
         socket_reconnects=len(load.ws_gaps),
         longest_socket_gap_s=round(max(load.ws_gaps, default=0.0), 2),
+        frames_repeated=sum(chat.repeats for chat in load.chats),
     )
