@@ -101,8 +101,8 @@ fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: test-unit
-test-unit: venv ## Fast unit tests of every service, the manifests, the dashboard and the docs (no Docker)
-	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/observability tests/docs tests/scripts
+test-unit: venv ## Fast unit tests of every service, the manifests, the Swarm stack, the dashboard and the docs (no Docker)
+	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests tests/k8s tests/deploy tests/observability tests/docs tests/scripts
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
