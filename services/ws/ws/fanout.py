@@ -7,7 +7,8 @@ joining a room costs no Redis command. When Redis goes away the subscriber
 reconnects by itself with capped exponential backoff, then asks for every
 local room's presence again. Anything published meanwhile is lost for good,
 so losing the subscription closes every local socket with 1013 (try again
-later): clients reconnect once a handshake succeeds again (it waits for the
+later; the subscriber's client never retries, or redis-py would reconnect and
+resubscribe without a word): clients reconnect once a handshake succeeds again (it waits for the
 subscription, :meth:`Subscriber.wait_subscribed`) and catch up with
 ``?after=``, and a message they sent meanwhile is resent and confirmed.
 """

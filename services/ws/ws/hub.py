@@ -12,6 +12,7 @@ import gevent
 from flask import Flask, current_app
 
 from servicekit.logs import get_logger
+from servicekit.redis_client import make_redis
 from ws.fanout import Subscriber
 from ws.presence import Presence
 from ws.revocation import RevocationWatcher
@@ -36,7 +37,9 @@ class Hub:
     def __init__(self, redis, config):
         self.registry = Registry()
         self.presence = Presence(redis, self.registry, ttl=config["WS_PRESENCE_TTL"])
-        self.subscriber = Subscriber(redis, self.registry, self.presence)
+        # Its own client, without retries: every lost subscription must be noticed.
+        subscriber_redis = make_redis(config["REDIS_URL"], config["REDIS_SOCKET_TIMEOUT"], retries=0)
+        self.subscriber = Subscriber(subscriber_redis, self.registry, self.presence)
         self.revocation = RevocationWatcher(
             redis, self.registry, config["SESSION_KEY_PREFIX"], config["WS_REVOCATION_INTERVAL"]
         )

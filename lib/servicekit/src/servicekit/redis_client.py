@@ -13,12 +13,15 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 
-def make_redis(url: str, socket_timeout: float) -> Redis:
+def make_redis(url: str, socket_timeout: float, retries: int = 2) -> Redis:
+    """``retries=0`` for a pub/sub subscriber that must notice every lost
+    connection: redis-py otherwise reconnects and resubscribes silently, and
+    what was published in between is gone without anyone knowing."""
     return Redis.from_url(
         url,
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2),
+        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries),
         health_check_interval=30,
     )
 
