@@ -43,9 +43,12 @@ env_file=test-output/swarm.env
 figures=test-output/swarm-figures.jsonl
 rm -f "$figures"
 timings=()
-phase_started=$SECONDS
 run_started=$SECONDS
-phase() { timings+=("$1 $((SECONDS - phase_started)) s"); phase_started=$SECONDS; }
+# phase NAME: the phase that starts now; the one before it is timed.
+phase() {
+    [ -z "${phase_name:-}" ] || timings+=("$phase_name $((SECONDS - phase_started)) s")
+    phase_name=$1 phase_started=$SECONDS
+}
 
 cleanup() {
     status=$?
@@ -55,29 +58,35 @@ cleanup() {
     fi
     unset DOCKER_HOST
     if [ -z "${KEEP_LAB:-}" ]; then
-        "$SWARM_LAB" down >/dev/null 2>&1 || true
         phase "down"
+        "$SWARM_LAB" down >/dev/null 2>&1 || true
+    fi
+    phase ""
+    if [ -s "$figures" ]; then
+        echo "test-swarm: figures (docs/scaling.md), from $figures:"
+        cat "$figures"
     fi
     echo "test-swarm: ${timings[*]/%/,} total $((SECONDS - run_started)) s"
     exit "$status"
 }
 trap cleanup EXIT
 
-"$SWARM_LAB" up --workers 2 | tail -n 1
 phase "lab up"
+"$SWARM_LAB" up --workers 2 | tail -n 1
 
+phase "build"
 if [ -z "${SKIP_BUILD:-}" ]; then
     COMPOSE_FILE=docker-compose.yml docker compose --env-file .env.example build --quiet nginx web ws db-api
 fi
-phase "build"
 
+phase "push"
 # The lab's registry serves plain names to every node: no IMAGE_REGISTRY.
 export IMAGE_REGISTRY=
 mapfile -t images < <(sed -n 's/^ *image: *//p' deploy/swarm/stack.yml |
     sed -e "s/\${IMAGE_REGISTRY:-}//" -e "s/\${IMAGE_TAG:-latest}/$IMAGE_TAG/" | sort -u)
 "$SWARM_LAB" push "${images[@]}" >/dev/null
-phase "push"
 
+phase "deploy"
 eval "$("$SWARM_LAB" env)"
 # The manager is an edge; worker1 an edge holding the data; worker2 only runs
 # application tasks (the node the tests drain and kill).
@@ -111,11 +120,8 @@ from swarm.cluster import wait_converged
 
 print(f"test-swarm: converged after {wait_converged(timeout=420):.0f} s")
 PY
-phase "deploy"
 
+phase "tests"
 read -ra extra_args <<<"${PYTEST_ARGS:-}"
 read -ra paths <<<"${TEST_PATHS:-tests/swarm}"
 .venv/bin/python -m pytest -q -p no:cacheprovider "${extra_args[@]}" "${paths[@]}"
-phase "tests"
-echo "test-swarm: figures (docs/scaling.md):"
-cat "$figures"
