@@ -109,9 +109,9 @@ fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: test-unit
-test-unit: venv ## Fast unit tests of every service, the manifests, the dashboard and the docs (no Docker)
+test-unit: venv ## Fast unit tests of every service, the manifests, the Swarm stack, the dashboard and the docs (no Docker)
 	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests --ignore=lib/servicekit/tests/integration \
-		tests/k8s tests/observability tests/docs tests/scripts
+		tests/k8s tests/deploy tests/observability tests/docs tests/scripts
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
@@ -126,7 +126,7 @@ rollout: ## Replace SERVICE=web|ws|db-api replica by replica, without downtime
 	SITE_HOSTS=$(SITE_HOSTS) scripts/rollout.sh $(SERVICE)
 
 .PHONY: stack-deploy
-stack-deploy: .env ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
+stack-deploy: .env ## Deploy deploy/swarm/stack.yml to the swarm DOCKER_HOST manages, with .env's settings
 	scripts/stack-deploy
 
 .PHONY: loadtest
@@ -134,7 +134,7 @@ loadtest: ## Headless Locust run through Nginx (USERS=30 SPAWN_RATE=5 DURATION=6
 	scripts/loadtest.sh
 
 .PHONY: test-swarm
-test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling update under load (touches swarm mode)
+test-swarm: venv ## The stack on a 3-node Swarm lab (SWARM_LAB): spread, drain, node loss, rolling update, Redis outage
 	scripts/test-swarm.sh
 
 .PHONY: test
