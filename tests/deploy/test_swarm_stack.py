@@ -47,7 +47,7 @@ def test_nginx_is_global_on_the_edge_nodes_with_a_host_mode_port():
     (port,) = nginx["ports"]
     assert port["mode"] == "${SWARM_PUBLISH_MODE:-host}"
     # Its own status page, not /health (web's): a web outage must not restart the edges.
-    assert "8081/nginx_status" in " ".join(nginx["healthcheck"]["test"])
+    assert "8081/healthz" in " ".join(nginx["healthcheck"]["test"])
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)

@@ -31,7 +31,9 @@ def named_images() -> set[str]:
         services = document.get("services", {}) if isinstance(document, dict) else {}
         for service in services.values():
             image = (service or {}).get("image")
-            if image and "build" not in service and not image.startswith("roomservice/"):
+            # Our own images, also as Swarm names them (${IMAGE_REGISTRY:-}roomservice/...).
+            own = image and image.removeprefix("${IMAGE_REGISTRY:-}").startswith("roomservice/")
+            if image and "build" not in service and not own:
                 images.add(image)
     tracked = subprocess.run(
         ["git", "ls-files", "*Dockerfile"], cwd=ROOT, capture_output=True, text=True, check=True
