@@ -70,6 +70,14 @@ def rooms_show(slug: str):
     return jsonify(room_json(find_room(slug)))
 
 
+@bp.get("/rooms/<slug>/page")
+def room_page(slug: str):
+    """The room and its newest messages in one call: all that web's room page reads from db-api."""
+    room = find_room(slug)
+    messages = list_messages(room, page_args(request.args, default_limit=50, allow_after=False))
+    return jsonify({"room": room_json(room), "messages": messages})
+
+
 @bp.get("/rooms/<slug>/messages")
 def messages_index(slug: str):
     room = find_room(slug)
