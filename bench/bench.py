@@ -20,7 +20,7 @@ from pathlib import Path
 
 from harness import report, shell
 from harness.cpu import CpuMeter
-from harness.figures import broadcast, fleet, loadtest, openloop, replicas, requests
+from harness.figures import broadcast, fleet, loadtest, openloop, replicas, requests, steps
 from harness.figures.base import Context
 from harness.machine import machine
 from harness.settings import Settings
@@ -76,6 +76,7 @@ def main() -> None:
     data["baseline"] = results["baseline"]
     ctx = Context(settings, meter, out, results, data)
     requests.measure(ctx)
+    steps.measure(ctx)
     openloop.measure(ctx)
     broadcast.measure(ctx)
     loadtest.measure(ctx)

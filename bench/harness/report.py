@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import layers
-from harness.figures import all_figures, replicas
+from harness.figures import all_figures, replicas, steps
 from harness.shell import log
 from harness.stats import errors_of, median
 
@@ -100,6 +100,7 @@ def where_the_time_goes(r: dict) -> list[str]:
             change = f"{100 * (after - before) / before:+.0f} %" if before and after is not None else "n/a"
             lines.append(f"| {layer} | {layers.show(before)} | {layers.show(after)} | {change} |")
         lines.append("")
+    lines += steps.section(r)
     med = layers.cpu_medians(r)
     used = [
         c for c in layers.COLUMNS if any(abs(m.get(c, 0)) >= 20 for m in med.values()) or c == layers.OUTSIDE

@@ -4,9 +4,9 @@ Each module has ``measure(ctx)`` (skipping itself unless its key is wanted)
 and ``FIGURES``, the goals-table rows it feeds, defined next to the code.
 """
 
-from harness.figures import broadcast, fleet, loadtest, openloop, replicas, requests
+from harness.figures import broadcast, fleet, loadtest, openloop, replicas, requests, steps
 
-MODULES = (requests, openloop, broadcast, loadtest, replicas, fleet)
+MODULES = (requests, steps, openloop, broadcast, loadtest, replicas, fleet)
 
 
 def all_figures() -> list:
