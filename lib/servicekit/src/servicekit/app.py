@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicekit.config import config_for
 from servicekit.health import Check, health_blueprint, health_paths
+from servicekit.jsonprovider import init_json
 from servicekit.logs import init_logging
 from servicekit.metrics import init_metrics
 from servicekit.redis_client import check_redis, init_redis
@@ -24,7 +25,7 @@ def init_service(
     ready_details=None,
     overrides: dict | None = None,
 ) -> None:
-    """Settings, ProxyFix, JSON logs, Redis, the shared session, health routes.
+    """Settings, ProxyFix, the JSON encoder, JSON logs, Redis, the shared session, health routes.
 
     ``path_prefix`` is where the service lives behind Nginx (``/api``, ``/ws``),
     since Nginx passes paths through unchanged.
@@ -37,6 +38,7 @@ def init_service(
     if app.debug:
         # Tracebacks in the browser, in development only (never evalex).
         app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
+    init_json(app)
     init_logging(app, service)
     init_metrics(app, service)
     redis_client = init_redis(app)
