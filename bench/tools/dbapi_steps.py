@@ -62,6 +62,13 @@ def main() -> None:
         steps["session: open_session (Redis GET, msgpack)"] = timed(
             lambda: interface.open_session(app, request)
         )
+        steps["before_request hooks (request id, metrics timer, session guard, Flask-Limiter)"] = timed(
+            app.preprocess_request
+        )
+        response = app.make_response(("{}", 200))
+        steps["after_request hooks (metrics, request id, session save)"] = timed(
+            lambda: app.process_response(response)
+        )
         database = db.database()
 
         def checkout():
