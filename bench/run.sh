@@ -10,7 +10,8 @@
 #   BENCH_ONLY="p10 p11"               only these groups (`make bench-ws`); the rest of
 #                                      the last run's results are kept in the report
 #   BENCH_BASELINE=<git ref>           also run that ref's web, db-api and ws, for before/after
-#   BENCH_NGINX_CONNECTIONS=32768 BENCH_WS_CONNECTIONS=16000   the raised limits (P10, P11)
+#   BENCH_NGINX_CONNECTIONS=n BENCH_WS_CONNECTIONS=16000   the raised limits (P10, P11;
+#                                      Nginx's default: just under the containers' nofile)
 #   KEEP_STACK=1                       leave the stack running afterwards
 set -euo pipefail
 
@@ -45,11 +46,6 @@ WS_SOCKETS_PER_ACCOUNT_ROOM=$ws_connections
 WS_WORKER_CONNECTIONS=$ws_connections
 WS_MEMORY=2g
 VARS
-# Nginx holds two connections per WebSocket: worker_connections raised in a
-# copy of the real nginx.conf, the one line a user would edit.
-sed -E "s/^( *worker_connections) [0-9]+;/\1 ${BENCH_NGINX_CONNECTIONS:-32768};/" \
-    deploy/nginx/nginx.conf >"$BENCH_NGINX_CONF"
-grep -q "worker_connections ${BENCH_NGINX_CONNECTIONS:-32768};" "$BENCH_NGINX_CONF"
 
 cleanup() {
     status=$?
@@ -70,6 +66,17 @@ trap 'exit 130' INT TERM
 started=$SECONDS
 echo "bench: building the bench client image and the stack's images (tag $IMAGE_TAG)"
 docker build -q -t "$BENCH_IMAGE" bench >/dev/null
+# Nginx holds two descriptors per WebSocket, and a container's descriptor
+# limit (per process) is whatever this Docker daemon grants: worker_connections
+# raised in a copy of the real nginx.conf to just under it, with accept_mutex
+# so that several workers (P10 and P11 switch to as many as they need,
+# docs/scaling.md) share the connections instead of one running out.
+nofile=$(docker run --rm "$BENCH_IMAGE" sh -c 'ulimit -n')
+nginx_connections=${BENCH_NGINX_CONNECTIONS:-$((nofile - 1000 < 32768 ? nofile - 1000 : 32768))}
+sed -E -e "s/^( *worker_connections) [0-9]+;/\1 $nginx_connections;\n    accept_mutex on;/" \
+    deploy/nginx/nginx.conf >"$BENCH_NGINX_CONF"
+grep -q "worker_connections $nginx_connections;" "$BENCH_NGINX_CONF"
+echo "bench: descriptors per process in a container: $nofile; Nginx worker_connections $nginx_connections"
 if [ -n "${BENCH_BASELINE:-}" ]; then
     echo "bench: building the baseline $BENCH_BASELINE's web, db-api and ws (tag $IMAGE_TAG-base)"
     baseline_tar=$out/baseline.tar
@@ -87,11 +94,11 @@ echo "bench: starting $COMPOSE_PROJECT_NAME on 127.0.0.1:$HTTP_PORT"
 echo "bench: healthy after $((SECONDS - started)) s"
 
 # One long-lived client container on the front network; every wrk and
-# WebSocket run is a `docker exec` in it (no start-up cost per run). It
-# holds P10's and P11's sockets too: its descriptor limit is raised.
+# WebSocket run is a `docker exec` in it (no start-up cost per run), and it
+# holds P10's and P11's sockets.
 docker rm -f "$BENCH_CLIENT" >/dev/null 2>&1 || true
 docker run -d --name "$BENCH_CLIENT" --network "${COMPOSE_PROJECT_NAME}_front" \
-    --ulimit nofile=65536:65536 "$BENCH_IMAGE" sleep infinity >/dev/null
+    "$BENCH_IMAGE" sleep infinity >/dev/null
 
 python3 bench/bench.py --out "$out" --doc docs/benchmarks.md
 echo "bench: done after $((SECONDS - started)) s; raw output in $out/"

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 import subprocess
 import time
 from pathlib import Path
 
 from harness.figures.base import Context, Figure
 from harness.memory import rss
-from harness.shell import CLIENT, NGINX, check_dns, client, container_ids, last_json, log, run, scale
+from harness.shell import (
+    CLIENT,
+    NGINX,
+    check_dns,
+    client,
+    container_ids,
+    last_json,
+    log,
+    reload_nginx,
+    run,
+    scale,
+)
 
 CURVE_PNG = "benchmarks-p11.png"  # beside docs/benchmarks.md
 BROADCAST_TIMEOUT_S = 10.0
@@ -98,6 +111,27 @@ def limits(ids: list[str]) -> dict:
             }
         ),
     }
+
+
+def nginx_workers_for(sockets: int) -> int:
+    """Nginx workers needed for ``sockets`` WebSockets (two connections each) within worker_connections."""
+    conf = Path(os.environ["BENCH_NGINX_CONF"]).read_text()
+    per_worker = int(re.search(r"^\s*worker_connections (\d+);", conf, re.M).group(1))
+    return max(1, math.ceil((2 * sockets + 500) / per_worker))
+
+
+def set_nginx_workers(count: int) -> None:
+    """``worker_processes`` in the bench's copy of nginx.conf, then a graceful reload.
+
+    The file is rewritten in place (same inode), so the bind mount sees it.
+    """
+    path = Path(os.environ["BENCH_NGINX_CONF"])
+    text = re.sub(r"^worker_processes \S+;", f"worker_processes {count};", path.read_text(), flags=re.M)
+    with path.open("r+", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.truncate()
+    reload_nginx()
+    log(f"Nginx: {count} worker process(es)")
 
 
 def measure_p10(ctx: Context) -> None:
@@ -201,10 +235,20 @@ def draw_curve(ctx: Context, path: Path) -> None:
 
 
 def measure(ctx: Context, doc_dir: Path) -> None:
-    if ctx.settings.wants("p10"):
-        measure_p10(ctx)
-    if ctx.settings.wants("p11"):
-        measure_p11(ctx, doc_dir)
+    s = ctx.settings
+    wanted = [key for key in ("p10", "p11") if s.wants(key)]
+    if not wanted:
+        return
+    workers = nginx_workers_for(max(s.fleet_sockets if "p10" in wanted else 0, s.capacity_max))
+    set_nginx_workers(workers)
+    ctx.results["figures"]["fleet_nginx_workers"] = workers
+    try:
+        if "p10" in wanted:
+            measure_p10(ctx)
+        if "p11" in wanted:
+            measure_p11(ctx, doc_dir)
+    finally:
+        set_nginx_workers(1)
 
 
 def _fleet(r: dict) -> dict | None:
@@ -241,7 +285,8 @@ def _p10_detail(r: dict) -> str:
         f" {b['receipt_p99_ms'] or 0:.0f} ms, {b['timed_out']} timed out; limits: Nginx worker_connections"
         f" {lim['nginx_worker_connections']}, nofile {lim['nginx_nofile']};"
         f" ws nofile {', '.join(lim['ws_nofile'])},"
-        f" GUNICORN_WORKER_CONNECTIONS {', '.join(lim['ws_worker_connections'])}"
+        f" GUNICORN_WORKER_CONNECTIONS {', '.join(lim['ws_worker_connections'])};"
+        f" Nginx workers {r['figures'].get('fleet_nginx_workers', 1)}"
     )
 
 
