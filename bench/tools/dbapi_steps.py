@@ -52,7 +52,9 @@ def main() -> None:
     path = f"/api/v1/rooms/{SLUG}/messages?limit=50"
     headers = {"Cookie": f"session={COOKIE}"}
     client = app.test_client()
-    assert client.get(path, headers=headers).status_code == 200
+    first = client.get(path, headers=headers)
+    if first.status_code != 200:
+        raise SystemExit(f"dbapi_steps: {path} answered {first.status_code}: {first.get_data(as_text=True)[:300]}")
     logging.getLogger().handlers[0].setStream(io.StringIO())  # log lines are formatted, then dropped
     steps = {}
     steps["whole request (Flask test client)"] = timed(lambda: client.get(path, headers=headers), 50)
