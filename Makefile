@@ -111,7 +111,7 @@ fmt: venv ## Format the Python code with ruff
 .PHONY: test-unit
 test-unit: venv ## Fast unit tests of every service, the manifests, the Swarm stack, the dashboard and the docs (no Docker)
 	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests --ignore=lib/servicekit/tests/integration \
-		tests/k8s tests/deploy tests/observability tests/docs tests/scripts
+		tests/k8s tests/deploy tests/observability tests/docs tests/scripts bench/tests
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
@@ -141,5 +141,9 @@ test-swarm: venv ## The stack on a 3-node Swarm lab (SWARM_LAB): spread, drain, 
 test: lint test-unit test-stack ## Every test but Swarm's: lint, unit, integration, e2e, browser, abuse, load smoke
 
 .PHONY: bench
-bench: ## Benchmarks on a throwaway stack (~11 min): figures and machine info into docs/benchmarks.md
+bench: ## Benchmarks on a throwaway stack (~25 min; BENCH_BASELINE=<ref> for before/after): figures into docs/benchmarks.md
 	bench/run.sh
+
+.PHONY: bench-ws
+bench-ws: ## Only the WebSocket figures (P7, P9, P10, P11: ~10 min) on a throwaway stack; the rest of the last run is kept
+	BENCH_ONLY="p7 p10 p11" bench/run.sh

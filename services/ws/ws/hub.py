@@ -81,7 +81,7 @@ class Hub:
         self.presence.leave(conn.slug, conn.username)
 
     def status(self) -> dict:
-        return {"connections": len(self.registry.connections()), "subscribed": self.subscriber.connected}
+        return {"connections": self.registry.count(), "subscribed": self.subscriber.connected}
 
 
 def init_hub(app: Flask) -> Hub:
