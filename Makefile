@@ -77,7 +77,7 @@ loadtest: ## Headless Locust run on a throwaway copy of the stack (USERS=30 SPAW
 	scripts/loadtest.sh
 
 .PHONY: stack-deploy
-stack-deploy: $(ENV_FILE) ## Deploy to Docker Swarm (deploy/swarm/stack.yml; the engine must be in a swarm)
+stack-deploy: $(ENV_FILE) ## Deploy deploy/swarm/stack.yml to the swarm DOCKER_HOST manages, with .env's settings
 	scripts/stack-deploy
 
 # --- Operate ------------------------------------------------------------------
@@ -164,10 +164,10 @@ fmt: venv ## Format the Python code with ruff
 	$(VENV)/bin/ruff check --fix .
 
 .PHONY: test-unit
-test-unit: venv ## Fast unit tests: servicekit, the settings registry, every service, manifests, dashboard, docs; no Docker
+test-unit: venv ## Fast unit tests: servicekit, the settings registry, every service, manifests, the Swarm stack, dashboard, docs, bench; no Docker
 	$(PY) -m pytest -q services/*/tests/unit lib/servicekit/tests \
-		--ignore=lib/servicekit/tests/integration tests/settings tests/k8s tests/observability \
-		tests/docs tests/scripts
+		--ignore=lib/servicekit/tests/integration tests/settings tests/k8s tests/deploy tests/observability \
+		tests/docs tests/scripts bench/tests
 
 .PHONY: test-stack
 test-stack: venv ## Integration, end-to-end, browser and load-smoke tests against a throwaway stack
@@ -178,12 +178,16 @@ test-ops: venv ## The make targets themselves (up, modes, scale, backup/restore,
 	scripts/test-ops.sh
 
 .PHONY: test-swarm
-test-swarm: venv ## Opt-in: single-node Swarm deploy, smoke checks, rolling update under load (touches swarm mode)
+test-swarm: venv ## The stack on a 3-node Swarm lab (SWARM_LAB): spread, drain, node loss, rolling update, Redis outage
 	scripts/test-swarm.sh
 
 .PHONY: test
 test: lint test-unit test-stack test-ops ## lint, unit, the throwaway stacks' suites (CI also runs test-swarm)
 
 .PHONY: bench
-bench: ## Benchmarks on a throwaway stack (~11 min): figures and machine info into docs/benchmarks.md
+bench: ## Benchmarks on a throwaway stack (~25 min; BENCH_BASELINE=<ref> for before/after): figures into docs/benchmarks.md
 	bench/run.sh
+
+.PHONY: bench-ws
+bench-ws: ## Only the WebSocket figures (P7, P9, P10, P11: ~10 min) on a throwaway stack; the rest of the last run is kept
+	BENCH_ONLY="p7 p10 p11" bench/run.sh

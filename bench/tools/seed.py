@@ -1,6 +1,9 @@
 """Seed the bench stack through Nginx: one user, its session cookie, the rooms.
 
-Prints one JSON line: {"cookie", "room", "broadcast_room", "messages"}.
+Prints one JSON line: {"cookie", "room", "broadcast_room", "fleet_room", "messages"}.
+
+  seed.py BASE --accounts N   only N more accounts, logged in: {"cookies": [...]}
+  (P10/P11 spread their sockets over many accounts, as real users are.)
 """
 
 import json
@@ -11,7 +14,7 @@ import urllib.request
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://nginx:8080"
 PASSWORD = "bench-password-" + secrets.token_hex(4)
-ROOM, BROADCAST_ROOM, HISTORY = "Bench room", "Bench broadcast", 50
+ROOM, BROADCAST_ROOM, FLEET_ROOM, HISTORY = "Bench room", "Bench broadcast", "Bench fleet", 50
 
 
 def call(method: str, path: str, body: dict | None = None, cookie: str = "") -> tuple[int, dict, str]:
@@ -35,7 +38,8 @@ def session_cookie(headers: dict) -> str:
     raise SystemExit(f"seed: no session cookie in {headers}")
 
 
-def main() -> None:
+def new_account() -> str:
+    """Register and log in a fresh account; its session cookie."""
     credentials = {"username": "bench_" + secrets.token_hex(4), "password": PASSWORD}
     status, _, text = call("POST", "/api/v1/auth/register", credentials)
     if status != 201:
@@ -43,9 +47,16 @@ def main() -> None:
     status, headers, text = call("POST", "/api/v1/auth/login", credentials)
     if status != 200:
         raise SystemExit(f"seed: login answered {status}: {text}")
-    cookie = session_cookie(headers)
+    return session_cookie(headers)
+
+
+def main() -> None:
+    if len(sys.argv) > 3 and sys.argv[2] == "--accounts":
+        print(json.dumps({"cookies": [new_account() for _ in range(int(sys.argv[3]))]}))
+        return
+    cookie = new_account()
     slugs = []
-    for name in (ROOM, BROADCAST_ROOM):
+    for name in (ROOM, BROADCAST_ROOM, FLEET_ROOM):
         status, _, text = call("POST", "/api/v1/rooms", {"name": name}, cookie)
         if status not in (201, 409):
             raise SystemExit(f"seed: creating {name!r} answered {status}: {text}")
@@ -56,7 +67,8 @@ def main() -> None:
         status, _, text = call("POST", f"/api/v1/rooms/{slugs[0]}/messages", body, cookie)
         if status not in (200, 201):
             raise SystemExit(f"seed: posting a message answered {status}: {text}")
-    print(json.dumps({"cookie": cookie, "room": slugs[0], "broadcast_room": slugs[1], "messages": HISTORY}))
+    seeded = {"cookie": cookie, "room": slugs[0], "broadcast_room": slugs[1], "fleet_room": slugs[2]}
+    print(json.dumps({**seeded, "messages": HISTORY}))
 
 
 if __name__ == "__main__":

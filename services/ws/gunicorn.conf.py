@@ -4,12 +4,13 @@ One worker, because every socket of a room must be reachable from one
 process's registry and Redis pub/sub already spans replicas: more sockets
 means more containers (``--scale ws=N``), not more workers.
 
-* ``worker_connections`` caps the sockets (and plain requests) one worker
-  holds at once: each open socket is a reader and a writer greenlet and a
-  send queue, about 50 KB idle (``make bench`` P9, run of 2026-12-01 09:47
-  UTC: 50.1 KB); beyond the cap new connections wait in the listen backlog.
-  Default 4000 (about 200 MB of sockets); Nginx holds two file descriptors
-  per socket.
+* ``worker_connections`` (``WS_WORKER_CONNECTIONS``) caps the sockets (and
+  plain requests) one worker holds at once: each idle socket is one reader
+  greenlet, its Flask request context and its connection object (a writer
+  greenlet only while it backs up; ``make bench`` P9 has the memory per
+  socket); beyond the cap new connections wait in the listen backlog.
+  Default 4000; Nginx holds two file descriptors per socket (docs/scaling.md,
+  "Connection budget").
 * ``max_requests = 0``: sockets live for hours; recycling a worker by request
   count would cut them all.
 * ``graceful_timeout``: on SIGTERM the worker (:class:`ws.transport.RoomServiceWorker`)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import yaml
+from compose_yaml import load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,11 +27,13 @@ def listed() -> set[str]:
 def named_images() -> set[str]:
     images = set()
     for path in [ROOT / "docker-compose.yml", *ROOT.glob("deploy/*/*.yaml"), *ROOT.glob("deploy/*/*.yml")]:
-        document = yaml.safe_load(path.read_text())
+        (document,) = load_all(path.read_text())
         services = document.get("services", {}) if isinstance(document, dict) else {}
         for service in services.values():
             image = (service or {}).get("image")
-            if image and "build" not in service and not image.startswith("roomservice/"):
+            # Our own images, also as Swarm names them (${IMAGE_REGISTRY:-}roomservice/...).
+            own = image and image.removeprefix("${IMAGE_REGISTRY:-}").startswith("roomservice/")
+            if image and "build" not in service and not own:
                 images.add(image)
     tracked = subprocess.run(
         ["git", "ls-files", "*Dockerfile"], cwd=ROOT, capture_output=True, text=True, check=True

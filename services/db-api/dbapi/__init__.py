@@ -37,5 +37,4 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_errors(app)
     init_ratelimit(app)
     register_blueprints(app)
-    app.json.ensure_ascii = False  # UTF-8 out: emoji and CJK as themselves, not \u escapes
     return app

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from dbapi.errors import ApiError, ValidationError
 from dbapi.files import Download, read_chunks, storage, store_file, transfers
-from dbapi.messages import list_messages, store_message
+from dbapi.messages import page_args_for, page_of_room, store_message
 from dbapi.rooms import create_room, find_room, list_rooms
 from dbapi.serialize import room_json
 from dbapi.users import authenticate, create_user
@@ -72,10 +72,17 @@ def rooms_show(slug: str):
     return jsonify(room_json(find_room(slug)))
 
 
+@bp.get("/rooms/<slug>/page")
+def room_page(slug: str):
+    """The room and its newest messages in one call: all that web's room page reads from db-api."""
+    room, listing = page_of_room(slug, page_args_for(slug, request.args, allow_after=False))
+    return jsonify({"room": room_json(room), "messages": listing})
+
+
 @bp.get("/rooms/<slug>/messages")
 def messages_index(slug: str):
-    room = find_room(slug)
-    return jsonify(list_messages(room, page_args(request.args, default_limit=50, allow_after=True)))
+    _, listing = page_of_room(slug, page_args_for(slug, request.args, allow_after=True))
+    return jsonify(listing)
 
 
 @bp.post("/rooms/<slug>/messages")

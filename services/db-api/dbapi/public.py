@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from dbapi.errors import ApiError
-from dbapi.messages import list_messages, store_message
+from dbapi.messages import page_args_for, page_of_room, store_message
 from dbapi.openapi import openapi_document
 from dbapi.rooms import create_room, find_room, list_rooms
 from dbapi.serialize import room_json
@@ -82,8 +82,8 @@ def rooms_show(slug: str):
 @bp.get("/rooms/<slug>/messages")
 def messages_index(slug: str):
     require_user()
-    room = find_room(slug)
-    return jsonify(list_messages(room, page_args(request.args, default_limit=50, allow_after=True)))
+    _, listing = page_of_room(slug, page_args_for(slug, request.args, allow_after=True))
+    return jsonify(listing)
 
 
 @bp.post("/rooms/<slug>/messages")

@@ -5,13 +5,18 @@ frame sockets get, so it is forwarded unchanged; ``presence:<slug>`` only
 says "recompute this room". One pattern subscription covers every room, so
 joining a room costs no Redis command. When Redis goes away the subscriber
 reconnects by itself with capped exponential backoff, then asks for every
-local room's presence again (anything published meanwhile is lost; clients
-catch up with ``?after=`` when they reconnect).
+local room's presence again. Anything published meanwhile is lost for good,
+so losing the subscription closes every local socket with 1013 (try again
+later; the subscriber's client never retries, or redis-py would reconnect and
+resubscribe without a word): clients reconnect once a handshake succeeds again (it waits for the
+subscription, :meth:`Subscriber.wait_subscribed`) and catch up with
+``?after=``, and a message they sent meanwhile is resent and confirmed.
 """
 
 from __future__ import annotations
 
 import gevent
+from gevent.event import Event
 from redis.exceptions import RedisError
 
 from servicekit.logs import get_logger
@@ -26,6 +31,7 @@ PATTERNS = (ROOM_PREFIX + "*", PRESENCE_PREFIX + "*")
 POLL_SECONDS = 1.0
 BACKOFF_START = 0.1
 BACKOFF_MAX = 5.0
+RESYNC_CODE = 1013
 
 log = get_logger(__name__)
 
@@ -35,8 +41,17 @@ class Subscriber:
         self.redis = redis
         self.registry = registry
         self.presence = presence
-        self.connected = False
+        self.subscribed = Event()
         self.subscriptions = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.subscribed.is_set()
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """True once the subscription is live: a socket accepted before that
+        could miss messages published in between."""
+        return self.subscribed.wait(timeout)
 
     def dispatch(self, channel: str, data: str) -> None:
         if channel.startswith(ROOM_PREFIX):
@@ -50,7 +65,7 @@ class Subscriber:
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.psubscribe(*PATTERNS)
-            self.connected = True
+            self.subscribed.set()
             self.subscriptions += 1
             for slug in self.registry.rooms():
                 self.presence.mark(slug)
@@ -61,8 +76,17 @@ class Subscriber:
                     # Let writers drain between messages: a burst must not fill every queue at once.
                     gevent.sleep(0)
         finally:
-            self.connected = False
+            if self.connected:
+                self.subscribed.clear()
+                self.drop_sockets()
             pubsub.close()
+
+    def drop_sockets(self) -> None:
+        """Every local socket may have missed messages: have it reconnect and catch up."""
+        connections = self.registry.connections()
+        for conn in connections:
+            gevent.spawn(conn.close, RESYNC_CODE, "live updates interrupted; reconnect")
+        log.warning("ws_subscription_lost", sockets_closed=len(connections))
 
     def run(self) -> None:
         delay = BACKOFF_START

@@ -30,6 +30,8 @@ from ws.transport import ENDED_KEY, Refusal
 
 SOCKET_ENDPOINT = "rooms.socket"
 ACCEPTED_KEY = "roomservice.ws"
+# A worker's first socket waits this long for its Redis subscription.
+SUBSCRIBE_WAIT_SECONDS = 2.0
 
 
 TOO_MANY_SOCKETS = "too_many_sockets"
@@ -64,7 +66,9 @@ def make_check(app: Flask):
 
 
 def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Refusal | None:
-    """401 without a login, 404 for an unknown room, 403 for a foreign Origin, 429 over a socket cap."""
+    """401 without a login, 404 for an unknown room, 403 for a foreign Origin,
+    503 while this worker has no live Redis subscription (messages published
+    before it would never reach the socket), 429 over a socket cap."""
     user = current_user()
     if user is None:
         return refusal(401, "Log in first.")
@@ -79,7 +83,11 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
     origin = environ.get("HTTP_ORIGIN")
     if origin is not None and origin not in allowed_origins:
         return refusal(403, "Origin not allowed.")
-    slots = current_hub().slots
+    hub = current_hub()
+    hub.ensure_started()
+    if not hub.subscriber.wait_subscribed(SUBSCRIBE_WAIT_SECONDS):
+        return refusal(503, "Live updates are unavailable; try again shortly.")
+    slots = hub.slots
     try:
         slot = slots.acquire(user["id"], room["slug"])
     except TooManySockets as exc:

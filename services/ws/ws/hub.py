@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from servicekit.logs import get_logger
 from servicekit.metrics import WS_OPEN_SOCKETS
+from servicekit.redis_client import make_redis
 from ws.fanout import Subscriber
 from ws.presence import Presence, new_replica_id
 from ws.revocation import RevocationWatcher
@@ -52,7 +53,11 @@ class Hub:
             per_account=config["WS_SOCKETS_PER_ACCOUNT"],
             replica_id=replica_id,
         )
-        self.subscriber = Subscriber(redis, self.registry, self.presence)
+        # Its own client, without retries: every lost subscription must be noticed.
+        subscriber_redis = make_redis(
+            config["REDIS_URL"], config["REDIS_SOCKET_TIMEOUT"], config["REDIS_PASSWORD"], retries=0
+        )
+        self.subscriber = Subscriber(subscriber_redis, self.registry, self.presence)
         self.revocation = RevocationWatcher(
             redis, self.registry, config["SESSION_KEY_PREFIX"], config["WS_REVOCATION_INTERVAL"]
         )
@@ -86,7 +91,7 @@ class Hub:
         self.presence.leave(conn.slug, conn.username)
 
     def status(self) -> dict:
-        return {"connections": len(self.registry.connections()), "subscribed": self.subscriber.connected}
+        return {"connections": self.registry.count(), "subscribed": self.subscriber.connected}
 
 
 def init_hub(app: Flask) -> Hub:

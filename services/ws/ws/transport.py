@@ -9,16 +9,19 @@ the library:
   and bounds the handshake in time: a request head that does not arrive within
   the handshake timeout drops the connection (gevent's server would wait
   forever), a check that does not decide within it is a 503;
-* :class:`Socket` sends real close codes, refuses binary frames (1003), bad
-  UTF-8 (1007), unmasked or malformed frames (1002), and checks the announced
-  frame length and the running message total before reading any payload
-  (1009 over :data:`MAX_MESSAGE_SIZE`), so a huge frame never reaches memory;
+* :class:`Socket` sends prebuilt frames without yielding when the kernel
+  takes them (:meth:`Socket.write_nowait`), sends real close codes, refuses
+  binary frames (1003), bad UTF-8 (1007), unmasked or malformed frames
+  (1002), and checks the announced frame length and the running message
+  total before reading any payload (1009 over :data:`MAX_MESSAGE_SIZE`), so
+  a huge frame never reaches memory;
 * :class:`RoomServiceWorker` uses that handler, restores gunicorn's access log
   for WebSocket requests, refuses to start without gevent's monkey-patching,
   and closes every open socket with 1001 when it shuts down.
 
 The rest of the service sees only :class:`Refusal`, :data:`SOCKET_KEY`,
-:data:`ENDED_KEY`, :class:`ConnectionClosed` and a socket's ``receive()``, ``send(text)``,
+:data:`ENDED_KEY`, :class:`ConnectionClosed`, :func:`text_frame` and a socket's
+``receive()``, ``write_nowait(frame)``, ``write_frame(frame)``,
 ``close(code, reason)`` and ``closed``. The module imports no Flask: gunicorn's
 master imports the worker class before gevent patches anything.
 """
@@ -106,6 +109,12 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
     size = len(payload)
     key = (mask * (size // 4 + 1))[:size]
     return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
+
+
+def text_frame(text: str) -> bytes:
+    """A whole server text frame (unmasked), built once however many sockets it goes to."""
+    payload = text.encode("utf-8")
+    return bytes(Header.encode_header(True, WebSocket.OPCODE_TEXT, b"", len(payload), 0)) + payload
 
 
 def close_payload(code: int, reason: str | bytes | None = "") -> bytes:
@@ -239,6 +248,42 @@ class Socket(WebSocket):
             raise ConnectionClosed("peer is not reading")
         try:
             self.raw_write(bytes(header) + payload)
+        except (OSError, TypeError) as exc:
+            raise ConnectionClosed("socket is dead") from exc
+        finally:
+            self.send_lock.release()
+
+    def write_nowait(self, frame: bytes) -> tuple[bytes, bool]:
+        """Write what the kernel takes of a whole frame now, never yielding.
+
+        Returns the unsent tail (``b""`` when all of it went) and whether the
+        send lock is still held: it is when part of the frame went, so no
+        other frame can cut in; finish with ``write_frame(tail, locked=True)``.
+        A socket that another greenlet is writing to sends nothing here.
+        """
+        if self.closed:
+            raise ConnectionClosed("socket is closed")
+        if not self.send_lock.acquire(blocking=False):
+            return frame, False
+        try:
+            sent = self.handler.socket.send(frame, 0, timeout=0.0)
+        except BlockingIOError:
+            sent = 0
+        except (OSError, AttributeError) as exc:
+            self.send_lock.release()
+            raise ConnectionClosed("socket is dead") from exc
+        if sent == len(frame) or sent == 0:
+            self.send_lock.release()
+            return frame[sent:], False
+        return frame[sent:], True
+
+    def write_frame(self, frame: bytes, locked: bool = False) -> None:
+        """Write a whole prebuilt frame (or the tail ``write_nowait`` left, lock held), waiting if need be."""
+        if not locked and not self.send_lock.acquire(timeout=SEND_LOCK_TIMEOUT):
+            self.abort()
+            raise ConnectionClosed("peer is not reading")
+        try:
+            self.raw_write(frame)
         except (OSError, TypeError) as exc:
             raise ConnectionClosed("socket is dead") from exc
         finally:

@@ -41,7 +41,6 @@ def socket(slug: str):
     if ws is None or accepted is None:
         abort(400)
     hub = current_hub()
-    hub.ensure_started()
     conn = Connection(
         ws, accepted["user"], accepted["room"]["slug"], accepted["session_id"], current_app.config
     )

@@ -10,6 +10,7 @@ from servicekit.bodies import init_body_limits
 from servicekit.config import config_for
 from servicekit.health import Check, health_blueprint, health_paths
 from servicekit.hosts import init_hosts
+from servicekit.jsonprovider import init_json
 from servicekit.logs import init_logging
 from servicekit.metrics import init_metrics
 from servicekit.redis_client import check_redis, init_redis
@@ -26,8 +27,8 @@ def init_service(
     ready_details=None,
     overrides: dict | None = None,
 ) -> None:
-    """Settings, ProxyFix, host and body limits, JSON logs, Redis, the shared
-    session, health routes.
+    """Settings, ProxyFix, host and body limits, the JSON encoder, JSON logs,
+    Redis, the shared session, health routes.
 
     ``path_prefix`` is where the service lives behind Nginx (``/api``, ``/ws``),
     since Nginx passes paths through unchanged.
@@ -43,6 +44,7 @@ def init_service(
     if app.debug:
         # Tracebacks in the browser, in development only (never evalex).
         app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
+    init_json(app)
     init_logging(app, service)
     init_metrics(app, service)
     redis_client = init_redis(app)

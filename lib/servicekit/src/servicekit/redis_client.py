@@ -15,13 +15,16 @@ from redis.retry import Retry
 from servicekit.metrics import count_redis_error
 
 
-def make_redis(url: str, socket_timeout: float, password: str) -> Redis:
+def make_redis(url: str, socket_timeout: float, password: str, retries: int = 2) -> Redis:
+    """``retries=0`` for a pub/sub subscriber that must notice every lost
+    connection: redis-py otherwise reconnects and resubscribes silently, and
+    what was published in between is gone without anyone knowing."""
     return Redis.from_url(
         url,
         password=password or None,  # a password in the URL wins
         socket_timeout=socket_timeout,
         socket_connect_timeout=socket_timeout,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2),
+        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries),
         health_check_interval=30,
     )
 

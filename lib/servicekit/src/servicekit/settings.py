@@ -555,6 +555,26 @@ _SETTINGS = [
     Setting("LOCUST_PORT", 8089, PORT, "loopback port of Locust's web UI (compose profile loadtest)",
             ("compose",), S_OBSERVABILITY),
 
+    Setting("STACK_NAME", "roomservice", PROJECT_NAME,
+            "the Swarm stack's name (prefix of its services, secrets, volumes)", ("swarm",), S_SWARM),
+    Setting("SWARM_HTTP_PORT", 28080, PORT, "the port every edge node publishes on Swarm", ("swarm",),
+            S_SWARM),
+    Setting("SWARM_WEB_REPLICAS", 2, COUNT, "web replicas on Swarm, spread over nodes", ("swarm",), S_SWARM),
+    Setting("SWARM_WS_REPLICAS", 2, COUNT, "ws replicas on Swarm, spread over nodes", ("swarm",), S_SWARM),
+    Setting("SWARM_API_REPLICAS", 2, COUNT, "db-api replicas on Swarm, spread over nodes", ("swarm",),
+            S_SWARM),
+    Setting("SWARM_ENDPOINT_MODE", "vip", ENDPOINT_MODE,
+            "Swarm service discovery: vip (IPVS virtual IPs) or dnsrr (DNS round robin, for hosts "
+            "without IPVS)", ("swarm",), S_SWARM),
+    Setting("SWARM_PUBLISH_MODE", "host", PUBLISH_MODE,
+            "host: each edge node publishes the port itself, client addresses kept; ingress: the "
+            "routing mesh (needs vip)", ("swarm",), S_SWARM),
+    Setting("SWARM_OVERLAY_ENCRYPTED", True, BOOLEAN,
+            "IPsec on the overlays between Swarm nodes; false for a kernel without ESP", ("swarm",), S_SWARM),
+    Setting("IMAGE_REGISTRY", "", TEXT,
+            "where every Swarm node pulls roomservice's images from, e.g. registry.example.com/",
+            ("swarm",), S_SWARM, default_text="(empty)"),
+
     Setting("COMPOSE_FILE", "docker-compose.yml", TEXT,
             "compose files in use, ':'-separated; `make up TLS=1 DEV=1` writes it, every target and a "
             "plain `docker compose` use it", ("compose-cli", "make"), S_MODES),
@@ -576,6 +596,12 @@ _SETTINGS = [
             APPS, S_INTERNAL, internal=True),
     Setting("HEALTHCHECK_URL", "", TEXT, "what the container's healthcheck requests (its /ready)",
             APPS, S_INTERNAL, internal=True, default_text="(per service)"),
+    Setting("STARTUP_CHECK_URL", "", TEXT,
+            "Swarm's healthcheck (servicekit.healthcheck): asked until it answers once (the /ready), "
+            "then HEALTHCHECK_URL (the /health)", APPS, S_INTERNAL, internal=True,
+            default_text="(unset: none)"),
+    Setting("HEALTHCHECK_MARKER", "/tmp/.started", TEXT,  # noqa: S108 - the container's tmpfs
+            "the file servicekit.healthcheck marks a first success in", APPS, S_INTERNAL, internal=True),
     Setting("PORT", 8000, PORT, "port gunicorn binds in the container (Dockerfile)", APPS, S_INTERNAL,
             internal=True),
     Setting("SERVICE_NAME", "app", TEXT, "the service's name in its logs and metrics (Dockerfile)",

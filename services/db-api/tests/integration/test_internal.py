@@ -58,6 +58,9 @@ def test_users_rooms_messages(svc, app, h, redis_client):
     assert svc.post(f"/rooms/{room['slug']}/messages", data="x").status_code == 415
     listing = svc.get(f"/rooms/{room['slug']}/messages?after=0").get_json()
     assert listing == {"items": [first.get_json()], "next_after": None}
+    page = svc.get(f"/rooms/{room['slug']}/page?limit=50").get_json()
+    assert page == {"room": room, "messages": {"items": [first.get_json()], "next_before": None}}
+    assert svc.get("/rooms/nope-none/page").status_code == 404
 
     # The same message through the public route, as the user.
     public = h.logged_in(app, name)

@@ -31,17 +31,18 @@ def render_rooms(form: RoomForm, before: int | None = None, status: int = 200):
 
 
 def render_room(slug: str, upload_form: UploadForm | None = None, status: int = 200):
-    """The room page; also re-rendered with errors when an upload form fails."""
+    """The room page; also re-rendered with errors when an upload form fails.
+
+    One internal call brings the room and its newest messages (db-api's
+    ``/rooms/<slug>/page``): the page never pays two round trips.
+    """
     try:
-        room = db_api().get_json(api_path(slug))
+        page = db_api().get_json(api_path(slug, "page"), params={"limit": current_app.config["ROOM_HISTORY"]})
     except DbApiError as exc:
         if exc.status == 404:
             abort(404, "There is no room at this address.")
         raise
-    history = db_api().get_json(
-        api_path(slug, "messages"), params={"limit": current_app.config["ROOM_HISTORY"]}
-    )
-    messages = history["items"]
+    room, messages = page["room"], page["messages"]["items"]
     return render_template(
         "rooms/room.html",
         room=room,

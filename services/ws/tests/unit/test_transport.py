@@ -7,6 +7,7 @@ import socket
 import struct
 import threading
 
+import gevent
 import pytest
 from geventwebsocket.websocket import Stream
 
@@ -17,6 +18,7 @@ from ws.transport import (
     accept_key,
     close_payload,
     require_gevent_patched,
+    text_frame,
     unmask,
 )
 
@@ -245,3 +247,42 @@ def test_accept_key_matches_the_rfc_example():
 def test_unpatched_process_is_refused():
     with pytest.raises(RuntimeError, match="monkey-patched"):
         require_gevent_patched()
+
+
+@pytest.fixture
+def gevent_pair():
+    """A socketpair of gevent sockets, as ws's worker has (monkey-patched)."""
+    from gevent import socket as gsocket
+
+    server, client = gsocket.socketpair()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ws = Socket({}, Stream(Handler(server)), Handler(server))
+    yield ws, client
+    server.close()
+    client.close()
+
+
+def test_text_frame_is_a_final_unmasked_text_frame():
+    assert text_frame("hé") == b"\x81\x03h\xc3\xa9"
+    assert text_frame("x" * 200)[:4] == b"\x81\x7e\x00\xc8"
+
+
+def test_write_nowait_sends_a_frame_the_kernel_takes_and_keeps_no_lock(gevent_pair):
+    ws, client = gevent_pair
+    assert ws.write_nowait(text_frame("hi")) == (b"", False)
+    assert client.recv(16) == b"\x81\x02hi"
+    assert not ws.send_lock.locked()
+
+
+def test_write_nowait_never_blocks_and_keeps_the_lock_over_a_part_sent(gevent_pair):
+    ws, client = gevent_pair
+    big = text_frame("y" * 1_000_000)
+    tail, locked = ws.write_nowait(big)
+    assert 0 < len(tail) < len(big) and locked
+    assert ws.write_nowait(text_frame("other")) == (text_frame("other"), False)  # cannot cut in
+    reader = gevent.spawn(lambda: b"".join(iter(lambda: client.recv(65536), b"")))
+    ws.write_frame(tail, locked=True)
+    assert not ws.send_lock.locked()
+    ws.handler.socket.shutdown(socket.SHUT_WR)
+    assert reader.get(timeout=10) == big
