@@ -19,6 +19,7 @@ from servicekit.rules import (
 )
 
 CONTROL = "must not contain control characters"
+ONLY_NAME_CHARS = "may contain only letters, digits, dots, dashes and underscores"
 
 
 def refusal(rule, value) -> str:
@@ -41,12 +42,12 @@ def test_username_accepts(value, stored):
         ("", "must be at least 3 characters"),
         ("ab", "must be at least 3 characters"),
         ("a" * 33, "must be at most 32 characters"),
-        ("alice\n", "may contain only letters, digits, dots, dashes and underscores"),
-        ("ali\x00ce", "may contain only letters, digits, dots, dashes and underscores"),
-        ("has space", "may contain only letters, digits, dots, dashes and underscores"),
-        (" abc", "may contain only letters, digits, dots, dashes and underscores"),
-        ("ünï", "may contain only letters, digits, dots, dashes and underscores"),
-        ("ｖｉｃｔｉｍ", "may contain only letters, digits, dots, dashes and underscores"),
+        ("alice\n", ONLY_NAME_CHARS),
+        ("ali\x00ce", ONLY_NAME_CHARS),
+        ("has space", ONLY_NAME_CHARS),
+        (" abc", ONLY_NAME_CHARS),
+        ("ünï", ONLY_NAME_CHARS),
+        ("\uff56\uff49\uff43\uff54\uff49\uff4d", ONLY_NAME_CHARS),
         ("x\ud800y", "must not contain lone surrogates"),
         (None, "must be a string"),
         (123, "must be a string"),

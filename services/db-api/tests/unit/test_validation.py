@@ -11,8 +11,10 @@ from werkzeug.datastructures import MultiDict
 from dbapi.errors import ValidationError
 from dbapi.validation import (
     CLIENT_ID,
+    CREDENTIALS,
     MESSAGE_BODY,
     NEW_MESSAGE,
+    NEW_ROOM,
     ROOM_NAME,
     USERNAME,
     FieldError,
@@ -20,6 +22,7 @@ from dbapi.validation import (
     page_args,
     slugify,
 )
+from servicekit import rules
 
 
 @pytest.mark.parametrize(
@@ -99,3 +102,34 @@ def test_page_args():
     ):
         with pytest.raises(ValidationError):
             page_args(MultiDict(args), 50, True)
+
+
+EDGES = {
+    "trailing-newline": "value\n",
+    "too-long": "x" * 2001,
+    "empty": "",
+    "control-char": "bell\x07",
+}
+
+
+@pytest.mark.parametrize("value", EDGES.values(), ids=EDGES.keys())
+@pytest.mark.parametrize(
+    ("schema", "field", "rule"),
+    [
+        (CREDENTIALS, "username", rules.USERNAME),
+        (CREDENTIALS, "password", rules.PASSWORD),
+        (NEW_ROOM, "name", rules.ROOM_NAME),
+        (NEW_MESSAGE, "body", rules.MESSAGE_BODY),
+    ],
+)
+def test_each_body_field_gets_the_rules_verdict(schema, field, rule, value):
+    """The JSON API applies servicekit.rules, the objects web's forms and ws's frames apply."""
+    payload = {"username": "valid_user", "password": "long enough", "name": "n", "body": "b", field: value}
+    try:
+        stored = rule.clean(value)
+    except rules.RuleError as exc:
+        with pytest.raises(ValidationError) as info:
+            schema.validate(payload)
+        assert info.value.fields == {field: exc.problem}
+    else:
+        assert schema.validate(payload)[field] == stored
