@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 import websocket
-from e2e.stack import compose, container_ids, inspect, new_room, register_and_login
+from e2e.stack import client_address, compose, container_ids, inspect, new_room, register_and_login
 
 SERVICES = ("nginx", "web", "ws", "db-api", "redis", "mysql")
 WORKER_DEATHS = ("Worker was sent SIGKILL", "Perhaps out of memory", "WORKER TIMEOUT", "Traceback")
@@ -137,13 +137,6 @@ class StackGuard:
         for line in logs.splitlines():
             assert not any(death in line for death in WORKER_DEATHS), f"a worker died: {line}"
         return self.peak
-
-
-def client_address() -> str:
-    """A client address of its own (198.18.0.0/15, for benchmarks): the test
-    stack's Nginx takes it from X-Forwarded-For (deploy/test/real-ip.conf),
-    so attackers and bystanders on one machine are counted apart."""
-    return f"198.{18 + secrets.randbelow(2)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
 
 
 class NormalUser(threading.Thread):

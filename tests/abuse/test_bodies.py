@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
-from abuse.guard import client_address
+from e2e.stack import client_address
 
 MIB = 1024 * 1024
 

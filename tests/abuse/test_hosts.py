@@ -9,7 +9,7 @@ answered 400 by Nginx's default server (and would be by every service's
 from __future__ import annotations
 
 import requests
-from abuse.guard import client_address
+from e2e.stack import client_address
 
 # "" sends no usable Host at all: Nginx's own 400.
 HOSTS = ["evil.example", "evil.example:18080", "127.0.0.1.evil.example", "localhost.evil.example", ""]

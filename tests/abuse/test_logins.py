@@ -18,8 +18,7 @@ import re
 import secrets
 
 import requests
-from abuse.guard import client_address
-from e2e.stack import register_and_login
+from e2e.stack import client_address, register_and_login
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

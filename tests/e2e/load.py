@@ -305,7 +305,16 @@ def assert_sockets_caught_up(load: Load) -> None:
 
 
 def record(fault: str, load: Load) -> None:
-    """One row of docs/security.md's fault table, in test-output/faults.jsonl."""
+    """One row of docs/security.md's fault table, in test-output/faults.jsonl.
+
+    ``messages_lost`` is counted, not assumed: acknowledged messages (HTTP
+    posts and WebSocket frames whose echo came back) that the database does
+    not hold, plus acknowledged messages a chat client never saw, live or by
+    catching up.
+    """
+    stored = set(stored_client_ids(load.base_url, load.client, load.room))
+    not_stored = set(load.acknowledged) - stored
+    unseen = sum(len(chat.missing()) for chat in load.chats)
     row = {
         "fault": fault,
         "gets": len(load.gets),
@@ -314,7 +323,7 @@ def record(fault: str, load: Load) -> None:
         "post_retries": sum(1 for answer in load.post_answers if answer not in (200, 201)),
         "ws_reconnects": len(load.ws_gaps),
         "ws_longest_gap_s": round(max(load.ws_gaps, default=0.0), 2),
-        "messages_lost": 0,
+        "messages_lost": len(not_stored) + unseen,
     }
     output = Path(__file__).resolve().parents[2] / "test-output" / "faults.jsonl"
     output.parent.mkdir(exist_ok=True)

@@ -4,7 +4,7 @@ One web replica is cut off from the back network (Redis and db-api), so it
 answers 503 while the other is fine; Nginx must retry on the other and then
 leave the cut-off one alone (``proxy_next_upstream``, ``max_fails``). The
 request that meets it first may get its 503 itself, when the replica took
-longer than the second within which Nginx passes a request on
+longer than the 1.5 s within which Nginx passes a request on
 (``proxy_next_upstream_timeout``); every other request is served.
 """
 

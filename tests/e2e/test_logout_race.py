@@ -3,6 +3,11 @@
 A dozen requests use one session, each a form error whose flash makes the
 session be written back. A logout in the middle deletes the session; a
 request that loaded it before and saves it after must not bring it back.
+
+It runs with the end-to-end suites, at the raised per-address limits: at the
+defaults Nginx lets one address post 30 forms a minute (20 at once), which
+blunts this attack from one address but not from many, and the race is what
+must hold.
 """
 
 from __future__ import annotations
@@ -121,12 +126,11 @@ def one_trial(base_url: str, username: str, slug: str) -> list[str]:
     return problems
 
 
-def test_a_logout_stays_a_logout_while_a_dozen_requests_write_the_session_back(base_url, under_attack):
+def test_a_logout_stays_a_logout_while_a_dozen_requests_write_the_session_back(base_url):
     owner = register_and_login(
         base_url, {"username": f"racer_{time.time_ns() % 10**8}", "password": PASSWORD}
     )
     username = owner.get(f"{base_url}/api/v1/me", timeout=10).json()["username"]
     slug = new_room(base_url, owner)
-    with under_attack():
-        failures = {trial: one_trial(base_url, username, slug) for trial in range(TRIALS)}
+    failures = {trial: one_trial(base_url, username, slug) for trial in range(TRIALS)}
     assert not any(failures.values()), failures
