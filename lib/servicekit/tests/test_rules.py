@@ -155,6 +155,8 @@ def test_login_fields_are_looser_than_registration():
     """An account made under an older rule must still be able to log in."""
     assert LOGIN_USERNAME.clean("ab") == "ab"
     assert LOGIN_PASSWORD.clean("short") == "short"
+    assert LOGIN_USERNAME.clean("alice\n") == "alice\n"  # a failed login (401), not a 422
+    assert refusal(LOGIN_PASSWORD, "a\x00b") == CONTROL
     assert refusal(LOGIN_USERNAME, "") == "must not be empty"
     assert refusal(LOGIN_USERNAME, "a" * 129) == "must be at most 128 characters"
     assert refusal(LOGIN_PASSWORD, "p" * 1025) == "must be at most 1024 characters"

@@ -12,8 +12,9 @@ at most 64 characters."``). Patterns are full matches: ``"alice\\n"`` is no
 username anywhere.
 
 Every rule refuses lone surrogates (no UTF-8 encoding, MariaDB refuses them)
-and control characters (C0, DEL and C1); a message body alone keeps tab and
-line breaks. Format characters (RTL overrides, zero-width joiners) stay: an
+and control characters (C0, DEL and C1); a message body keeps tab and line
+breaks, and the login fields refuse only NUL (a name outside the username
+rule is a failed login, not a malformed one). Format characters (RTL overrides, zero-width joiners) stay: an
 emoji family is one name, and text is shown escaped, never interpreted.
 
 :func:`safe_filename` is the one file name sanitiser: web applies it to the
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+NUL = re.compile(r"\x00")
 
 
 class RuleError(ValueError):
@@ -56,7 +58,7 @@ class TextRule:
     trim: bool = False
     pattern: str | None = None
     pattern_hint: str = ""
-    multiline: bool = False
+    refused: re.Pattern = CONTROLS
 
     def clean(self, value: object) -> str:
         """``value`` as stored (trimmed of Unicode whitespace if the rule trims), else :class:`RuleError`."""
@@ -74,7 +76,7 @@ class TextRule:
             raise RuleError(self, f"must be at most {self.max} characters")
         if self.pattern and not re.fullmatch(self.pattern, value):
             raise RuleError(self, f"may contain only {self.pattern_hint}")
-        if (CONTROLS_BUT_LINES if self.multiline else CONTROLS).search(value):
+        if self.refused.search(value):
             raise RuleError(self, "must not contain control characters")
         return value
 
@@ -95,15 +97,16 @@ USERNAME = TextRule(
 )
 PASSWORD = TextRule("Password", 8, 128)
 ROOM_NAME = TextRule("Room name", 1, 64, trim=True)
-MESSAGE_BODY = TextRule("Message", 1, 2000, trim=True, multiline=True)
+MESSAGE_BODY = TextRule("Message", 1, 2000, trim=True, refused=CONTROLS_BUT_LINES)
 CLIENT_ID = TextRule(
     "client_id", 1, 64, pattern=r"[A-Za-z0-9_-]+", pattern_hint="letters, digits, dashes and underscores"
 )
 # What a login form or body may send: looser than the rules above, because an
 # account made under an older rule must still be able to log in; a name
-# outside USERNAME fails without a lookup (servicekit.accounts).
-LOGIN_USERNAME = TextRule("Username", 1, 128)
-LOGIN_PASSWORD = TextRule("Password", 1, 1024)
+# outside USERNAME (``alice\n`` too) fails as a wrong password, without a
+# lookup (servicekit.accounts), so only NUL is refused here.
+LOGIN_USERNAME = TextRule("Username", 1, 128, refused=NUL)
+LOGIN_PASSWORD = TextRule("Password", 1, 1024, refused=NUL)
 
 FILENAME_MAX = 200
 FILENAME_EXTENSION_MAX = 16
