@@ -21,7 +21,7 @@ import pytest
 import requests
 import websocket
 from e2e.scrape import poll, total
-from e2e.stack import new_room, register_and_login
+from e2e.stack import client_address, new_room, register_and_login
 from limits import parse
 from redis import Redis
 
@@ -57,8 +57,15 @@ def sharing_attacker(base_url) -> requests.Session:
 
 
 def connect(base_url: str, client: requests.Session, slug: str) -> websocket.WebSocket:
+    """One socket of the account, from an address of its own: these tests are
+    about the account's caps and budget, not Nginx's per-address handshake rate."""
     url = "ws" + base_url[len("http") :] + f"/ws/rooms/{slug}"
-    return websocket.create_connection(url, cookie=f"session={client.cookies['session']}", timeout=10)
+    return websocket.create_connection(
+        url,
+        cookie=f"session={client.cookies['session']}",
+        header=[f"X-Forwarded-For: {client_address()}"],
+        timeout=10,
+    )
 
 
 def stored_messages(base_url: str, client: requests.Session, slug: str) -> list[dict]:

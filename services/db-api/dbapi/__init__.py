@@ -13,12 +13,8 @@ from servicekit.metrics import RedisMemoryCollector, add_collector, service_name
 from servicekit.ratelimit import init_ratelimit
 
 
-def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(public.bp)
-    app.register_blueprint(internal.bp)
-
-
 def create_app(overrides: dict | None = None) -> Flask:
+    """servicekit's shared parts, then db-api's own; the same four steps as web and ws."""
     app = Flask(__name__)
     init_service(
         app,
@@ -29,12 +25,27 @@ def create_app(overrides: dict | None = None) -> Flask:
         ready_details=pool_details,
         overrides=overrides,
     )
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """The pool, password hashing, Redis's memory gauge (one service exports
+    it, db-api), file transfer slots, rate limits in Redis."""
     init_db(app)
     init_passwords(app)
-    # Redis's memory against its maxmemory: one service exports it, db-api.
     add_collector(app, RedisMemoryCollector(app.extensions["redis"], service_name(app)))
     init_files(app)
-    init_errors(app)
     init_ratelimit(app)
-    register_blueprints(app)
-    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(internal.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON errors, plus the pool's and the database's own."""
+    init_errors(app)

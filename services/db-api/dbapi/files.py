@@ -34,8 +34,8 @@ from flask import current_app
 from dbapi import db
 from dbapi.errors import ApiError, Busy, ValidationError
 from dbapi.serialize import iso_utc
-from dbapi.validation import sanitize_filename
 from servicekit.logs import get_logger
+from servicekit.rules import safe_filename
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -126,7 +126,7 @@ def store_file(
     room: dict, user_id: int, filename: str | None, content_type: str | None, chunks: Iterable[bytes]
 ) -> dict:
     """Store ``chunks`` as one file, whole or not at all, within the account's quota."""
-    name = sanitize_filename(filename)
+    name = safe_filename(filename)
     content_type = clean_content_type(content_type)
     quota = current_app.config["UPLOAD_QUOTA_BYTES"]
     used = storage_used(user_id)

@@ -1,5 +1,9 @@
 """Request validation: tiny explicit validators instead of pydantic.
 
+The rules themselves (lengths, characters, trimming, messages) are
+:mod:`servicekit.rules`, shared with web's forms and ws's frames; this module
+applies them to JSON bodies and query strings.
+
 Why not pydantic (docs/design.md): the API's rules are mostly ones pydantic does not have
 (Unicode-whitespace trimming before counting code points, NUL and lone
 surrogates refused, its exact precedence of 415/400/422, bodies that must be
@@ -20,7 +24,8 @@ from typing import Any
 from flask import g, request
 
 from dbapi.errors import ApiError, ValidationError
-from servicekit.accounts import USERNAME_HINT, USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN
+from servicekit import rules
+from servicekit.rules import RuleError, TextRule
 
 MAX_ID = 2**63 - 1
 SLUG_MAX = 64
@@ -30,44 +35,24 @@ class FieldError(ValueError):
     """One field's problem; the message goes into ``fields``."""
 
 
-def check_text(value: str) -> None:
-    if "\x00" in value:
-        raise FieldError("must not contain NUL characters")
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-        raise FieldError("must not contain lone surrogates")
-
-
 @dataclass(frozen=True)
 class Text:
-    """A string, optionally trimmed of Unicode whitespace, ``min``-``max`` code points."""
+    """A string field following one of :mod:`servicekit.rules`' rules."""
 
-    min: int
-    max: int
-    trim: bool = True
-    pattern: str | None = None
-    pattern_hint: str = ""
+    rule: TextRule
     required: bool = True
 
     def clean(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise FieldError("must be a string")
-        check_text(value)
-        if self.trim:
-            value = value.strip()
-        if len(value) < self.min:
-            raise FieldError(
-                "must not be empty" if self.min == 1 else f"must be at least {self.min} characters"
-            )
-        if len(value) > self.max:
-            raise FieldError(f"must be at most {self.max} characters")
-        if self.pattern and not re.fullmatch(self.pattern, value):
-            raise FieldError(f"may contain only {self.pattern_hint}")
-        return value
+        try:
+            return self.rule.clean(value)
+        except RuleError as exc:
+            raise FieldError(exc.problem) from None
 
     def schema(self) -> dict:
-        schema: dict[str, Any] = {"type": "string", "minLength": self.min, "maxLength": self.max}
-        if self.pattern:
-            schema["pattern"] = f"^{self.pattern}$"
+        rule = self.rule
+        schema: dict[str, Any] = {"type": "string", "minLength": rule.min, "maxLength": rule.max}
+        if rule.pattern:
+            schema["pattern"] = f"^{rule.pattern}$"
         if not self.required:
             schema["type"] = ["string", "null"]
         return schema
@@ -90,13 +75,11 @@ class Id:
         return {"type": "integer", "minimum": 1}
 
 
-USERNAME = Text(USERNAME_MIN, USERNAME_MAX, trim=False, pattern=USERNAME_PATTERN, pattern_hint=USERNAME_HINT)
-PASSWORD = Text(8, 128, trim=False)
-ROOM_NAME = Text(1, 64)
-MESSAGE_BODY = Text(1, 2000)
-CLIENT_ID = Text(
-    1, 64, trim=False, pattern=r"[A-Za-z0-9_-]+", pattern_hint="letters, digits, _ -", required=False
-)
+USERNAME = Text(rules.USERNAME)
+PASSWORD = Text(rules.PASSWORD)
+ROOM_NAME = Text(rules.ROOM_NAME)
+MESSAGE_BODY = Text(rules.MESSAGE_BODY)
+CLIENT_ID = Text(rules.CLIENT_ID, required=False)
 
 
 @dataclass(frozen=True)
@@ -134,7 +117,7 @@ class Schema:
 
 
 CREDENTIALS = Schema("Credentials", {"username": USERNAME, "password": PASSWORD})
-LOGIN = Schema("Login", {"username": Text(1, 128, trim=False), "password": Text(1, 1024, trim=False)})
+LOGIN = Schema("Login", {"username": Text(rules.LOGIN_USERNAME), "password": Text(rules.LOGIN_PASSWORD)})
 NEW_ROOM = Schema("NewRoom", {"name": ROOM_NAME})
 NEW_MESSAGE = Schema("NewMessage", {"body": MESSAGE_BODY, "client_id": CLIENT_ID})
 INTERNAL_NEW_ROOM = Schema("InternalNewRoom", {"name": ROOM_NAME, "user_id": Id()})
@@ -217,14 +200,3 @@ def slugify(name: str) -> str:
     """The documented slug: lowercase, runs of non-``[a-z0-9]`` as one ``-``, at most 64."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:SLUG_MAX].strip("-")
     return slug or f"room-{secrets.token_hex(4)}"
-
-
-def sanitize_filename(name: str | None, max_length: int = 200) -> str:
-    """The last path component, without control characters, Unicode kept, capped."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable() or char == " ")
-    name = "".join(char for char in name if not 0xD800 <= ord(char) <= 0xDFFF).strip().lstrip(".")
-    if len(name) > max_length:
-        stem, dot, ext = name.rpartition(".")
-        name = stem[: max_length - len(ext) - 1] + dot + ext if dot and len(ext) <= 16 else name[:max_length]
-    return name or "file"

@@ -11,22 +11,23 @@ from web.extensions import csrf
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app; each step below is one short function."""
+    """servicekit's shared parts, then web's own; the same four steps as ws and db-api."""
     app = Flask(__name__)
     init_service(app, service="web", config_mixin=WebConfig, overrides=overrides)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    register_template_helpers(app)
-    register_hooks(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    """db-api client, rate limits in Redis, CSRF on every POST."""
+    """db-api client, rate limits in Redis, CSRF on every POST, the template
+    helpers, and last the request hooks (the current user, security headers)."""
     init_db_api(app)
     init_ratelimit(app)
     csrf.init_app(app)
+    templating.register(app)
+    hooks.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -38,13 +39,3 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Every error is a page in the site's layout, never a traceback."""
     errors.register(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    """Globals and filters the templates share."""
-    templating.register(app)
-
-
-def register_hooks(app: Flask) -> None:
-    """The current user before each view, security headers after it."""
-    hooks.register(app)

@@ -13,6 +13,7 @@ from ws.transport import install_handshake_check
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    """servicekit's shared parts, then ws's own; the same four steps as web and db-api."""
     app = Flask(__name__)
     init_service(
         app,
@@ -22,9 +23,24 @@ def create_app(overrides: dict | None = None) -> Flask:
         ready_details=lambda: current_hub().status(),
         overrides=overrides,
     )
-    register_error_handlers(app, render_json_error)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """db-api client, the hub (sockets, fan-out, presence), and the check
+    every upgrade passes before its 101."""
     init_db_api(app)
     init_hub(app)
-    app.register_blueprint(views.bp)
     install_handshake_check(app, make_check(app), app.config["WS_HANDSHAKE_TIMEOUT"])
-    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """The API's JSON error shape, also for a refused handshake."""
+    register_error_handlers(app, render_json_error)

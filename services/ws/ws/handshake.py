@@ -13,15 +13,13 @@ the request is over, however it ends.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Flask
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from servicekit.errors import error_code
 from servicekit.hosts import host_refused
-from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api
+from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, internal_path
 from servicekit.metrics import count_rate_limited, count_redis_error
 from servicekit.sessions import current_user, session_id
 from ws.hub import current_hub
@@ -73,7 +71,7 @@ def check_room(environ: dict, slug: str, allowed_origins: frozenset[str]) -> Ref
     if user is None:
         return refusal(401, "Log in first.")
     try:
-        room = db_api().get_json(f"/api/internal/rooms/{quote(slug, safe='')}")
+        room = db_api().get_json(internal_path("rooms", slug))
     except DbApiError as exc:
         if exc.status == 404:
             return refusal(404, "No such room.")

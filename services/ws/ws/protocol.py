@@ -1,8 +1,9 @@
 """The JSON frames of ``/ws/rooms/<slug>`` (docs/websocket.md).
 
-Client frames are checked here with the API's rules before anything reaches
-db-api, so a bad frame costs no round trip and always gets the same error
-frame; the socket stays open either way. Every error frame names the
+Client frames are checked here with the API's rules (:mod:`servicekit.rules`,
+the objects db-api validates with) before anything reaches db-api, so a bad
+frame costs no round trip and always gets the same error frame; the socket
+stays open either way. Every error frame names the
 ``client_id`` of the frame that failed (``null`` when it had none), so a
 client can tell which of its messages was refused.
 """
@@ -10,11 +11,9 @@ client can tell which of its messages was refused.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
-MAX_BODY_LENGTH = 2000
-CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+from servicekit.rules import CLIENT_ID, MESSAGE_BODY, RuleError, TextRule
 
 PONG = json.dumps({"type": "pong"})
 
@@ -63,34 +62,23 @@ def parse(text: str) -> Ping | Post:
 
 def echoable(client_id) -> str | None:
     """The frame's ``client_id`` if it is one the contract accepts (never echo anything else)."""
-    return client_id if isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id) else None
+    return client_id if CLIENT_ID.accepts(client_id) else None
+
+
+def checked(field: str, rule: TextRule, value) -> str:
+    """``value`` as the rule stores it, else a ``validation_error`` in the API's words."""
+    try:
+        return rule.clean(value)
+    except RuleError as exc:
+        raise InvalidFrame("validation_error", f"{field} {exc.problem}.") from None
 
 
 def valid_body(body) -> str:
-    if not isinstance(body, str):
-        raise InvalidFrame("validation_error", "body must be a string.")
-    body = body.strip()
-    if not body:
-        raise InvalidFrame("validation_error", "body must not be empty.")
-    if len(body) > MAX_BODY_LENGTH:
-        raise InvalidFrame("validation_error", f"body must be at most {MAX_BODY_LENGTH} characters.")
-    if "\x00" in body or not is_encodable(body):
-        raise InvalidFrame("validation_error", "body must not contain NUL or lone surrogates.")
-    return body
+    return checked("body", MESSAGE_BODY, body)
 
 
 def valid_client_id(client_id) -> str:
-    if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
-        raise InvalidFrame("validation_error", "client_id must be 1-64 of [A-Za-z0-9_-].")
-    return client_id
-
-
-def is_encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return checked("client_id", CLIENT_ID, client_id)
 
 
 def error(code: str, message: str, client_id: str | None = None, **extra) -> str:

@@ -14,12 +14,10 @@ on the internal route with the same bucket as HTTP posts; either refusal is a
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, abort, current_app, request
 
 from servicekit.errors import error_code
-from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, start_budget
+from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, internal_path, start_budget
 from servicekit.logs import get_logger
 from servicekit.metrics import count_rate_limited
 from ws import protocol
@@ -88,7 +86,7 @@ def handle(conn: Connection, text: str) -> None:
 
 
 def post(conn: Connection, frame: protocol.Post) -> None:
-    path = f"/api/internal/rooms/{quote(conn.slug, safe='')}/messages"
+    path = internal_path("rooms", conn.slug, "messages")
     payload = {"user_id": conn.user["id"], "body": frame.body, "client_id": frame.client_id}
     start_budget()  # each posted frame is its own unit of work for db-api
     try:

@@ -1,6 +1,7 @@
 """The username rule, and the one account a login attempt names.
 
-Registration (db-api's validation, web's form) enforces the rule; login
+Registration (db-api's validation, web's form) enforces the rule
+(:data:`servicekit.rules.USERNAME`); login
 checks the same rule before anything else, because the ``users`` table's
 collation (``utf8mb4_unicode_520_ci``) folds accents and widths: without the
 rule ``VÍCTIM`` or a full-width ``victim`` would log into ``victim``, each
@@ -11,19 +12,10 @@ folded name *is* the account, and every spelling of it shares one bucket.
 
 from __future__ import annotations
 
-import re
-
-USERNAME_MIN = 3
-USERNAME_MAX = 32
-USERNAME_PATTERN = r"[A-Za-z0-9_.-]+"
-USERNAME_HINT = "letters, digits, _ . -"
+from servicekit.rules import USERNAME
 
 
 def account_name(username: object) -> str | None:
     """The account ``username`` names as the database compares it, or None when
     no account can have that name (so a login with it fails without a lookup)."""
-    if not isinstance(username, str) or not USERNAME_MIN <= len(username) <= USERNAME_MAX:
-        return None
-    if not re.fullmatch(USERNAME_PATTERN, username):
-        return None
-    return username.lower()
+    return username.lower() if USERNAME.accepts(username) else None

@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from servicekit.logs import get_logger
 from servicekit.metrics import count_redis_error
-from servicekit.ratelimit import retry_after_seconds
 
 Render = Callable[..., Response]
 
@@ -71,6 +70,10 @@ def register_error_handlers(app: Flask, render: Render) -> None:
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = value
         if status == 429:
+            # Only Flask-Limiter answers 429 through here, in the services
+            # that install it: ws does not, so the import waits until then.
+            from servicekit.ratelimit import retry_after_seconds
+
             response.headers["Retry-After"] = str(retry_after_seconds())
         return response
 

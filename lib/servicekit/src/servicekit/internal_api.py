@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 import requests
@@ -46,6 +47,15 @@ RETRY_PAUSE = 0.05
 RETRIED_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 TRANSFER_WAIT = 10.0
+INTERNAL_PREFIX = "/api/internal"
+
+
+def internal_path(*segments: str | int) -> str:
+    """The path of an internal route, each segment percent-encoded (a slug
+    comes from a URL, so ``/`` or ``?`` in it must stay inside its segment):
+    ``internal_path("rooms", slug, "messages")``. Every caller builds its
+    paths here, so the prefix and the quoting exist once."""
+    return "/".join([INTERNAL_PREFIX, *(quote(str(segment), safe="") for segment in segments)])
 
 
 class DbApiUnavailable(Exception):

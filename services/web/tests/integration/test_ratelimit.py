@@ -11,6 +11,7 @@ import secrets
 
 import pytest
 
+from servicekit.sessions import log_in
 from web import create_app
 
 
@@ -76,11 +77,16 @@ def uploader(monkeypatch):
         }
     )
 
+    # Only a session stored in Redis holds a login, so the test logs in the
+    # way the login view does.
+    @app.post("/_test/login/<int:user_id>")
+    def test_login(user_id: int):
+        log_in({"id": user_id, "username": f"uploader{user_id}"})
+        return "", 204
+
     def session(user_id: int):
         client = app.test_client()
-        with client.session_transaction() as stored:
-            stored["user_id"] = user_id
-            stored["username"] = f"uploader{user_id}"
+        assert client.post(f"/_test/login/{user_id}").status_code == 204
         return client
 
     return session

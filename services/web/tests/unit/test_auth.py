@@ -20,12 +20,13 @@ def test_register_form_renders_its_fields(client):
 @pytest.mark.parametrize(
     ("form", "field", "message"),
     [
-        ({"username": "ab"}, "username", "3 to 32 characters"),
-        ({"username": "x" * 33}, "username", "3 to 32 characters"),
+        ({"username": "ab"}, "username", "Username must be at least 3 characters."),
+        ({"username": "x" * 33}, "username", "Username must be at most 32 characters."),
         ({"username": "bad name!"}, "username", "letters, digits, dots, dashes"),
         ({"username": "<script>"}, "username", "letters, digits, dots, dashes"),
-        ({"password": "short"}, "password", "8 to 128 characters"),
-        ({"password": "p" * 129}, "password", "8 to 128 characters"),
+        ({"password": "short"}, "password", "Password must be at least 8 characters."),
+        ({"password": "p" * 129}, "password", "Password must be at most 128 characters."),
+        ({"password": "with\nnewline"}, "password", "Password must not contain control characters."),
         ({"password": "long enough", "confirm": "different!"}, "confirm", "The two passwords differ."),
     ],
 )
@@ -50,8 +51,8 @@ def test_register_escapes_what_the_user_typed(client):
 def test_login_requires_both_fields(client):
     response = client.post("/auth/login", data={"username": "", "password": ""})
     assert response.status_code == 422
-    assert "Enter your username." in response.text
-    assert "Enter your password." in response.text
+    assert "Username must not be empty." in response.text
+    assert "Password must not be empty." in response.text
     assert_not_logged_in(response)
 
 

@@ -29,4 +29,4 @@ def test_an_anonymous_form_token_lives_in_the_cookie_and_validates_without_redis
     assert "." in csrf_client.get_cookie("session").value, "the signed cookie, not a Redis session id"
     response = csrf_client.post("/auth/login", data={"csrf_token": token, "username": "", "password": ""})
     assert response.status_code == 422  # past CSRF, stopped by the empty fields
-    assert "Enter your username." in response.text
+    assert "Username must not be empty." in response.text

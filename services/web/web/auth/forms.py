@@ -1,35 +1,22 @@
-"""The login and registration forms; their rules match db-api's, so most mistakes never leave web."""
+"""The login and registration forms: servicekit's rules, the ones db-api
+enforces, so most mistakes never leave web."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo
 
-from servicekit.accounts import USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN
+from servicekit.rules import LOGIN_PASSWORD, LOGIN_USERNAME, PASSWORD, USERNAME
+from web.validators import Follows
 
-USERNAME_RULES = [
-    DataRequired(message="Choose a username."),
-    Length(
-        min=USERNAME_MIN,
-        max=USERNAME_MAX,
-        message=f"A username is {USERNAME_MIN} to {USERNAME_MAX} characters long.",
-    ),
-    Regexp(rf"^{USERNAME_PATTERN}\Z", message="Use letters, digits, dots, dashes and underscores only."),
-]
+NAME_INPUT = {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(
-        "Username",
-        validators=USERNAME_RULES,
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
+    username = StringField("Username", validators=[Follows(USERNAME)], render_kw=NAME_INPUT)
     password = PasswordField(
         "Password",
-        validators=[
-            DataRequired(message="Choose a password."),
-            Length(min=8, max=128, message="A password is 8 to 128 characters long."),
-        ],
-        description="At least 8 characters.",
+        validators=[Follows(PASSWORD)],
+        description=f"At least {PASSWORD.min} characters.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -44,15 +31,9 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(
-        "Username",
-        validators=[DataRequired(message="Enter your username."), Length(max=64)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
+    username = StringField("Username", validators=[Follows(LOGIN_USERNAME)], render_kw=NAME_INPUT)
     password = PasswordField(
-        "Password",
-        validators=[DataRequired(message="Enter your password."), Length(max=128)],
-        render_kw={"autocomplete": "current-password"},
+        "Password", validators=[Follows(LOGIN_PASSWORD)], render_kw={"autocomplete": "current-password"}
     )
     submit = SubmitField("Log in")
 

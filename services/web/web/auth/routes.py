@@ -2,7 +2,7 @@
 
 from flask import current_app, flash, g, redirect, render_template, url_for
 
-from servicekit.internal_api import DbApiError, db_api
+from servicekit.internal_api import DbApiError, db_api, internal_path
 from servicekit.ratelimit import limit_login, limit_register
 from servicekit.sessions import log_in, log_out
 from web.auth import bp
@@ -32,7 +32,7 @@ def register():
         user = (
             db_api()
             .post_json(
-                "/api/internal/users",
+                internal_path("users"),
                 {"username": form.username.data, "password": form.password.data},
                 budget=current_app.config["DB_API_AUTH_TIMEOUT"],
             )
@@ -66,7 +66,7 @@ def login():
         user = (
             db_api()
             .post_json(
-                "/api/internal/users/authenticate",
+                internal_path("users", "authenticate"),
                 {"username": form.username.data, "password": form.password.data},
                 budget=current_app.config["DB_API_AUTH_TIMEOUT"],
             )

@@ -14,7 +14,6 @@ run as a page of this site, even in a browser that renders it anyway.
 """
 
 import mimetypes
-import re
 import secrets
 import time
 import unicodedata
@@ -29,18 +28,17 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.http import dump_options_header, parse_options_header
 
 from servicekit.bodies import accepts_uploads
-from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, start_budget
+from servicekit.internal_api import DbApiError, DbApiUnavailable, db_api, internal_path, start_budget
 from servicekit.logs import get_logger
 from servicekit.ratelimit import limit_uploads
+from servicekit.rules import safe_filename
 from web.auth.guards import login_required
 from web.extensions import csrf
 from web.files import bp
 from web.files.multipart import MultipartUpload, UploadTooLarge
-from web.rooms.forms import UploadForm
-from web.rooms.routes import api_path, render_room
+from web.room_page import UploadForm, render_room
 from web.templating import human_size
 
-UNSAFE_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 DEFAULT_TYPE = "application/octet-stream"
 RELAY_BYTES = 64 * 1024
 FILE_CSP = "default-src 'none'; sandbox"
@@ -53,13 +51,6 @@ log = get_logger(__name__)
 
 class TransferTimedOut(Exception):
     """The client took longer than ``FILE_TRANSFER_TIMEOUT`` to send its file."""
-
-
-def safe_filename(name: str | None) -> str:
-    """A name that is only a name: no directories, control or reserved characters."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = UNSAFE_NAME_CHARS.sub("_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .")
-    return name[:200] or "download"
 
 
 def attachment(name: str) -> str:
@@ -128,12 +119,12 @@ def upload_failed(slug: str, form: UploadForm, status: int, message: str) -> Res
 def free_storage(slug: str) -> tuple[int, int]:
     """The room must exist (404 otherwise); returns the account's free and total storage."""
     try:
-        db_api().get_json(api_path(slug))
+        db_api().get_json(internal_path("rooms", slug))
     except DbApiError as exc:
         if exc.status == 404:
             abort(404, "There is no room at this address.")
         raise
-    usage = db_api().get_json(f"/api/internal/users/{g.user['id']}/storage")
+    usage = db_api().get_json(internal_path("users", g.user["id"], "storage"))
     return usage["quota"] - usage["used"], usage["quota"]
 
 
@@ -152,7 +143,7 @@ def forward(slug: str, part, chunks: Iterable[bytes]) -> dict:
             db_api()
             .transfer(
                 "POST",
-                api_path(slug, "files"),
+                internal_path("rooms", slug, "files"),
                 seconds,
                 params={"user_id": g.user["id"]},
                 data=within(seconds, chunks),
@@ -170,7 +161,7 @@ def announce(slug: str, stored: dict) -> None:
     """The message in the room that links the new file."""
     download = url_for("files.download", file_id=stored["id"])
     db_api().post_json(
-        api_path(slug, "messages"),
+        internal_path("rooms", slug, "messages"),
         {
             "user_id": g.user["id"],
             "body": f"shared {stored['filename']} ({human_size(stored['size'])}): {download}",
@@ -226,7 +217,7 @@ def upload(slug: str):
 def download(file_id: int):
     try:
         seconds = current_app.config["FILE_TRANSFER_TIMEOUT"]
-        upstream = db_api().transfer("GET", f"/api/internal/files/{file_id}", seconds, stream=True)
+        upstream = db_api().transfer("GET", internal_path("files", file_id), seconds, stream=True)
     except DbApiError as exc:
         if exc.status == 404:
             abort(404, "There is no file at this address.")

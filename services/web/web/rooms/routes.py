@@ -1,56 +1,26 @@
 """Rooms and messages live in db-api; these views fetch them and render pages."""
 
-from urllib.parse import quote
+from flask import current_app, flash, g, redirect, render_template, url_for
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
-
-from servicekit.internal_api import DbApiError, db_api
+from servicekit.internal_api import DbApiError, db_api, internal_path
 from servicekit.ratelimit import limit_rooms
 from web.auth.guards import login_required
+from web.room_page import render_room
 from web.rooms import bp
-from web.rooms.forms import RoomForm, UploadForm
-
-
-def api_path(slug: str, *rest: str) -> str:
-    """db-api's internal path for a room; the slug came from the URL, so it is quoted."""
-    return "/".join(["/api/internal/rooms", quote(slug, safe=""), *rest])
+from web.rooms.forms import RoomForm
 
 
 def _rooms_page(before: int | None) -> dict:
     params = {"limit": current_app.config["ROOMS_PER_PAGE"]}
     if before is not None:
         params["before"] = before
-    return db_api().get_json("/api/internal/rooms", params=params)
+    return db_api().get_json(internal_path("rooms"), params=params)
 
 
 def render_rooms(form: RoomForm, before: int | None = None, status: int = 200):
     page = _rooms_page(before)
     return render_template(
         "rooms/index.html", form=form, rooms=page["items"], next_before=page.get("next_before")
-    ), status
-
-
-def render_room(slug: str, upload_form: UploadForm | None = None, status: int = 200):
-    """The room page; also re-rendered with errors when an upload form fails.
-
-    One internal call brings the room and its newest messages (db-api's
-    ``/rooms/<slug>/page``): the page never pays two round trips.
-    """
-    try:
-        page = db_api().get_json(api_path(slug, "page"), params={"limit": current_app.config["ROOM_HISTORY"]})
-    except DbApiError as exc:
-        if exc.status == 404:
-            abort(404, "There is no room at this address.")
-        raise
-    room, messages = page["room"], page["messages"]["items"]
-    return render_template(
-        "rooms/room.html",
-        room=room,
-        messages=messages,
-        last_id=messages[-1]["id"] if messages else 0,
-        upload_form=upload_form or UploadForm(),
-        ws_path="/ws/rooms/" + quote(room["slug"], safe=""),
-        history_path=f"/api/v1/rooms/{quote(room['slug'], safe='')}/messages",
     ), status
 
 
@@ -73,7 +43,7 @@ def create():
     try:
         room = (
             db_api()
-            .post_json("/api/internal/rooms", {"name": form.name.data, "user_id": g.user["id"]})
+            .post_json(internal_path("rooms"), {"name": form.name.data, "user_id": g.user["id"]})
             .json()
         )
     except DbApiError as exc:

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from servicekit.rules import MESSAGE_BODY, RuleError
 from ws import protocol
 
 
@@ -90,3 +91,34 @@ def test_error_frames_carry_the_client_id_and_rate_limited_ones_retry_after():
 def test_outgoing_frames():
     assert json.loads(protocol.presence(["a", "b"])) == {"type": "presence", "users": ["a", "b"]}
     assert json.loads(protocol.message({"id": 1, "body": "x"})) == {"type": "message", "id": 1, "body": "x"}
+
+
+EDGES = {
+    "trailing-newline": "value\n",
+    "too-long": "x" * 2001,
+    "empty": "",
+    "control-char": "bell\x07",
+    "nul": "a\x00b",
+}
+
+
+@pytest.mark.parametrize("body", EDGES.values(), ids=EDGES.keys())
+def test_a_frames_body_gets_the_rules_verdict(body):
+    """servicekit.rules.MESSAGE_BODY, the rule db-api applies to the same body."""
+    frame = json.dumps({"type": "message", "body": body, "client_id": "c1"})
+    try:
+        stored = MESSAGE_BODY.clean(body)
+    except RuleError as exc:
+        with pytest.raises(protocol.InvalidFrame) as info:
+            protocol.parse(frame)
+        assert (info.value.code, info.value.message) == ("validation_error", f"body {exc.problem}.")
+        assert info.value.client_id == "c1"
+    else:
+        assert protocol.parse(frame).body == stored
+
+
+def test_a_client_id_with_a_trailing_newline_is_refused_and_never_echoed():
+    with pytest.raises(protocol.InvalidFrame) as info:
+        protocol.parse(json.dumps({"type": "message", "body": "hi", "client_id": "c1\n"}))
+    assert info.value.code == "validation_error"
+    assert info.value.client_id is None

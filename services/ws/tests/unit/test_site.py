@@ -3,7 +3,7 @@
 from werkzeug.test import EnvironBuilder
 
 from servicekit.config import config_for
-from ws.app import create_app
+from ws import create_app
 from ws.config import WsConfig
 from ws.handshake import make_check
 
