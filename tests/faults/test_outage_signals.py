@@ -2,9 +2,11 @@
 
 Redis and Nginx are stopped for real. Every place that handles a Redis
 failure counts it; the services turn unready (Docker health, ``/ready``)
-and are never restarted, and a WebSocket opened before the outage stays
-open; the RedisDown alert goes through Alertmanager to the receiver
-(alert-log) and resolves when Redis is back. The stack's Prometheus and
+and are never restarted; a WebSocket opened before the outage is told to
+reconnect (1013: its replica lost the subscription that feeds it, so it
+would miss messages), and a new one works once Redis is back; the RedisDown
+alert goes through Alertmanager to the receiver (alert-log) and resolves
+when Redis is back. The stack's Prometheus and
 Alertmanager run the production rules and routes with short timings
 (deploy/test/fast_alerting.py).
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import subprocess
 import time
 from collections import Counter
@@ -72,6 +73,37 @@ def stopped(service: str):
         subprocess.run(["docker", "start", *containers], **docker)
 
 
+def close_code(sock: websocket.WebSocket, timeout: float = 20) -> int | None:
+    """The close code the server sends on ``sock`` within ``timeout`` s (None: still open)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            opcode, data = sock.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            return None
+        except websocket.WebSocketConnectionClosedException:
+            return -1
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+    return None
+
+
+def post_internally(container: str, slug: str, user_id: int, body: str) -> int:
+    """Post a message the way ws does (the internal route, the service token),
+    from inside a db-api container: the status db-api answers."""
+    script = (
+        "import json, os, urllib.request\n"
+        f"request = urllib.request.Request('http://127.0.0.1:8000/api/internal/rooms/{slug}/messages',\n"
+        f"    data=json.dumps({{'user_id': {user_id}, 'body': {body!r}}}).encode(),\n"
+        "    headers={'Content-Type': 'application/json',\n"
+        "             'Authorization': 'Bearer ' + os.environ['SERVICE_TOKEN']})\n"
+        "print(urllib.request.urlopen(request, timeout=10).status)\n"
+    )
+    command = ["docker", "exec", container, "python", "-c", script]
+    return int(subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout)
+
+
 def pong(sock: websocket.WebSocket) -> bool:
     sock.send('{"type": "ping"}')
     deadline = time.monotonic() + 10
@@ -83,8 +115,8 @@ def pong(sock: websocket.WebSocket) -> bool:
 
 class RedisOutage:
     def __init__(self, base_url: str, cookie: str, room: str):
-        url = base_url.replace("http", "ws", 1) + f"/ws/rooms/{room}"
-        self.socket = websocket.create_connection(url, cookie=f"session={cookie}", timeout=10)
+        self.url = base_url.replace("http", "ws", 1) + f"/ws/rooms/{room}"
+        self.socket = websocket.create_connection(self.url, cookie=f"session={cookie}", timeout=10)
         assert pong(self.socket)
         self.lifetimes = lifetimes()
         self.errors = {service: errors_by_operation(service) for service in APPS}
@@ -101,7 +133,9 @@ class RedisOutage:
 
 @pytest.fixture(scope="module")
 def redis_outage(base_url, user, room):
+    user_id = user.get(f"{base_url}/api/v1/me", timeout=10).json()["id"]
     outage = RedisOutage(base_url, user.cookies["session"], room)
+    outage.user_id = user_id
     yield outage
     outage.end()
     outage.socket.close()
@@ -116,9 +150,9 @@ def test_redis_errors_rise_where_each_failure_is_handled(redis_outage, base_url,
     with pytest.raises(websocket.WebSocketBadStatusException):
         url = base_url.replace("http", "ws", 1) + f"/ws/rooms/{room}"
         websocket.create_connection(url, cookie=f"session={user.cookies['session']}", timeout=10)
-    # Through the socket opened before: db-api stores the message, its live push fails.
-    message = {"type": "message", "body": "during the outage", "client_id": secrets.token_hex(6)}
-    redis_outage.socket.send(json.dumps(message))
+    # As ws posts a frame: db-api stores the message, its live push fails.
+    stored = post_internally(container_ids("db-api")[0], room, redis_outage.user_id, "during the outage")
+    assert stored == 201
 
     def not_risen() -> dict[str, set[str]]:
         missing = {}
@@ -143,7 +177,8 @@ def test_a_redis_outage_makes_services_unready_and_restarts_none(redis_outage):
             assert status == 503, f"{app} {container[:12]} answered {status}"
             assert body["checks"]["redis"].startswith("error"), body
     assert lifetimes() == redis_outage.lifetimes, "a container was restarted"
-    assert pong(redis_outage.socket), "the socket opened before the outage stopped answering"
+    code = close_code(redis_outage.socket)
+    assert code == 1013, f"the socket opened before the outage was not told to reconnect (close code {code})"
 
 
 def test_services_recover_when_redis_returns(redis_outage, base_url, user):
@@ -154,8 +189,24 @@ def test_services_recover_when_redis_returns(redis_outage, base_url, user):
         "the rooms page through Nginx",
     )
     assert total("db-api", "roomservice_redis_up") == len(container_ids("db-api"))
-    assert pong(redis_outage.socket), "the socket opened before the outage did not survive it"
+    # A client told 1013 reconnects: the replica is subscribed again.
+    sock = poll(
+        lambda: reconnect(redis_outage.url, user.cookies["session"]),
+        lambda opened: opened is not None,
+        "a WebSocket after Redis came back",
+    )
+    try:
+        assert pong(sock), "a socket opened after Redis came back does not answer"
+    finally:
+        sock.close()
     assert lifetimes() == redis_outage.lifetimes, "a container was restarted"
+
+
+def reconnect(url: str, cookie: str) -> websocket.WebSocket | None:
+    try:
+        return websocket.create_connection(url, cookie=f"session={cookie}", timeout=10)
+    except (websocket.WebSocketException, OSError):
+        return None
 
 
 def alerts_received(since: str, name: str) -> list[str]:

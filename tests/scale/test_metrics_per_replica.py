@@ -21,10 +21,13 @@ FANNED_OUT = "roomservice_ws_frames_fanned_out_total"
 
 
 def connect(container: str, slug: str, cookie: str) -> websocket.WebSocket:
-    """A socket straight to this replica, not through Nginx."""
+    """A socket straight to this replica, not through Nginx, naming the site
+    as Nginx would (any other ``Host`` is refused)."""
     _, address = network_address(container, "_front")
     url = f"ws://{address}:8000/ws/rooms/{slug}"
-    return websocket.create_connection(url, cookie=f"session={cookie}", suppress_origin=True, timeout=10)
+    return websocket.create_connection(
+        url, cookie=f"session={cookie}", host="127.0.0.1", suppress_origin=True, timeout=10
+    )
 
 
 @pytest.fixture
