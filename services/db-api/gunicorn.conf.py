@@ -15,7 +15,8 @@ import os
 from servicekit.gunicorn_conf import *  # noqa: F403
 from servicekit.settings import value
 
-worker_class = "gthread"
+# gthread, closing its listening socket as soon as it is told to stop.
+worker_class = "servicekit.gthread_worker.DrainingThreadWorker"
 workers = value(os.environ, "API_WORKERS")
 threads = value(os.environ, "API_THREADS")
 # Recycle workers now and then (leaks), not every few seconds under load.

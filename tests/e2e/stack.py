@@ -34,13 +34,15 @@ def prometheus_api(path: str) -> dict:
 
 
 def run_script(name: str, *args: str, env: dict | None = None, timeout: float = 300) -> str:
-    """Run one of scripts/ against the stack under test; fail with its output."""
+    """Run one of scripts/ against the stack under test (its env file, as
+    scripts/test-stack.sh names it); fail with its output."""
+    stack_env = {"ENV_FILE": os.environ["COMPOSE_ENV_FILES"]} if "COMPOSE_ENV_FILES" in os.environ else {}
     result = subprocess.run(
         [str(ROOT / "scripts" / name), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **stack_env, **(env or {})},
         check=False,
     )
     assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
