@@ -10,7 +10,6 @@ that pauses longer than ``client_body_timeout`` is cut.
 
 from __future__ import annotations
 
-import os
 import selectors
 import socket
 import time
@@ -18,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
+from abuse.settings import setting
 from e2e.stack import client_address
 
 MIB = 1024 * 1024
@@ -127,7 +127,7 @@ class Trickler:
 
 
 def test_bodies_trickled_byte_by_byte_are_capped_per_address_and_cut_when_they_pause(base_url, under_attack):
-    limit = int(os.environ["NGINX_CONN_PER_ADDRESS"])
+    limit = setting("NGINX_CONN_PER_ADDRESS")
     address = client_address()
     attack = Trickler()
     uploads = set()

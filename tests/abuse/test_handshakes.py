@@ -10,10 +10,10 @@ through (429 ``too_many_sockets``): those count as having reached ws.
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import websocket
+from abuse.settings import setting
 from e2e.stack import client_address, new_room, register_and_login
 
 HANDSHAKES = 100
@@ -52,7 +52,7 @@ def test_a_handshake_burst_is_cut_at_the_burst_and_rate(base_url, under_attack):
         for sock in opened:
             sock.close()
 
-    allowed = int(os.environ["NGINX_WS_BURST"]) + 1 + per_second(os.environ["NGINX_WS_RATE"]) * elapsed
+    allowed = setting("NGINX_WS_BURST") + 1 + per_second(setting("NGINX_WS_RATE")) * elapsed
     codes = [json.loads(refusal.resp_body)["error"]["code"] for refusal in refusals]
     assert set(statuses) <= {101, 429}, statuses
     assert set(codes) <= {"rate_limited", "too_many_sockets"}, codes

@@ -13,11 +13,11 @@ cannot reach).
 from __future__ import annotations
 
 import html
-import os
 import re
 import secrets
 
 import requests
+from abuse.settings import setting
 from e2e.stack import client_address, register_and_login
 
 PASSWORD = "correct horse battery"
@@ -26,7 +26,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 def failed_limit() -> int:
     """How many failed logins one address gets per account (RATELIMIT_LOGIN_FAILED)."""
-    return int(os.environ["RATELIMIT_LOGIN_FAILED"].split("/")[0])
+    return int(setting("RATELIMIT_LOGIN_FAILED").split("/")[0])
 
 
 def api_login(base_url: str, username: str, password: str, address: str) -> requests.Response:

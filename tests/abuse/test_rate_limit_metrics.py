@@ -15,6 +15,7 @@ from collections import Counter
 
 import pytest
 import websocket
+from abuse.settings import setting
 from e2e.scrape import per_replica, poll, replica_metrics
 from e2e.stack import container_ids, run_client
 from prometheus_client.parser import text_string_to_metric_families
@@ -84,8 +85,8 @@ def test_every_429_is_counted_under_the_limit_that_refused_it():
 @pytest.mark.moves(RATE_LIMITED)
 def test_every_refused_frame_is_counted_under_its_limit(base_url):
     account = json.loads(run_client(NEW_USER_AND_ROOM))
-    rate = float(os.environ.get("WS_RATE_PER_SECOND", "20"))
-    burst = int(os.environ.get("WS_RATE_BURST", "40"))
+    rate = setting("WS_RATE_PER_SECOND")
+    burst = setting("WS_RATE_BURST")
     frames = burst + max(20, int(rate))
 
     def refused_frames() -> float:
