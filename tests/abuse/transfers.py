@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 
-import pymysql
 import requests
+from e2e.stack import root_database
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -52,14 +51,7 @@ def download(base_url: str, client: requests.Session, path: str) -> tuple[int, s
 
 def stored_sizes(name: str) -> list[int]:
     """The sizes of the files named ``name`` that the stack's database holds."""
-    con = pymysql.connect(
-        host=os.environ["TEST_DB_HOST"],
-        port=int(os.environ["TEST_DB_PORT"]),
-        user="root",
-        password=os.environ["TEST_DB_ROOT_PASSWORD"],
-        database=os.environ.get("DB_NAME", "roomservice"),
-        ssl_disabled=True,
-    )
+    con = root_database()
     try:
         with con.cursor() as cur:
             cur.execute("SELECT size FROM files WHERE filename = %s", (name,))

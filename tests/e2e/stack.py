@@ -11,7 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import pymysql
 import requests
+import websocket
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,3 +171,33 @@ def ready_answer(container: str) -> tuple[int, dict]:
     out = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
     status, body = json.loads(out)
     return status, body
+
+
+def root_database(**options) -> pymysql.Connection:
+    """The stack's own database as root (published on loopback by
+    scripts/test-stack.sh), to see what was stored."""
+    return pymysql.connect(
+        host=os.environ["TEST_DB_HOST"],
+        port=int(os.environ["TEST_DB_PORT"]),
+        user="root",
+        password=os.environ["TEST_DB_ROOT_PASSWORD"],
+        database=os.environ.get("DB_NAME", "roomservice"),
+        ssl_disabled=True,
+        **options,
+    )
+
+
+def close_code(sock: websocket.WebSocket, timeout: float = 20) -> int | None:
+    """The close code the server sends on ``sock`` within ``timeout`` s (None: still open)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            opcode, data = sock.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            return None
+        except websocket.WebSocketConnectionClosedException:
+            return -1
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            return int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+    return None

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import html
 import re
-import struct
 import threading
 import time
 
 import requests
 import websocket
-from e2e.stack import new_room, register_and_login
+from e2e.stack import close_code, new_room, register_and_login
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WRITERS = 12
@@ -67,19 +66,6 @@ class FormErrors:
         self.stop.set()
         for thread in self.threads:
             thread.join(15)
-
-
-def close_code(sock: websocket.WebSocket, timeout: float) -> int | None:
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        sock.settimeout(left)
-        try:
-            opcode, data = sock.recv_data(control_frame=True)
-        except websocket.WebSocketTimeoutException:
-            return None
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return struct.unpack("!H", data[:2])[0]
-    return None
 
 
 def handshake_status(base_url: str, slug: str, cookie: str) -> int:

@@ -16,12 +16,11 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
-import pymysql
 import pytest
 import requests
 import yaml
 from e2e.scrape import exporter_metrics, per_replica, poll, total, value
-from e2e.stack import container_ids, prometheus_api
+from e2e.stack import container_ids, prometheus_api, root_database
 from redis import Redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,15 +44,7 @@ def test_pool_gauge_follows_the_connections_requests_hold(base_url, logged_in):
     assert total("db-api", POOL, state="max") == expected_max, "max is not summed over every worker"
     idle_in_use = total("db-api", POOL, state="in_use")
     holders = 3
-    root = pymysql.connect(
-        host=os.environ["TEST_DB_HOST"],
-        port=int(os.environ["TEST_DB_PORT"]),
-        user="root",
-        password=os.environ["TEST_DB_ROOT_PASSWORD"],
-        database=os.environ.get("DB_NAME", "roomservice"),
-        ssl_disabled=True,
-        autocommit=True,
-    )
+    root = root_database(autocommit=True)
     statuses: list[int] = []
 
     def list_rooms():

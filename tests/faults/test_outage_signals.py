@@ -28,7 +28,7 @@ import pytest
 import requests
 import websocket
 from e2e.scrape import exporter_metrics, poll, replica_metrics, total, value
-from e2e.stack import compose, container_ids, inspect, prometheus_api, ready_answer, wait_healthy
+from e2e.stack import close_code, compose, container_ids, inspect, prometheus_api, ready_answer, wait_healthy
 from prometheus_client.parser import text_string_to_metric_families
 
 APPS = ("web", "ws", "db-api")
@@ -71,22 +71,6 @@ def stopped(service: str):
         yield
     finally:
         subprocess.run(["docker", "start", *containers], **docker)
-
-
-def close_code(sock: websocket.WebSocket, timeout: float = 20) -> int | None:
-    """The close code the server sends on ``sock`` within ``timeout`` s (None: still open)."""
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        sock.settimeout(left)
-        try:
-            opcode, data = sock.recv_data(control_frame=True)
-        except websocket.WebSocketTimeoutException:
-            return None
-        except websocket.WebSocketConnectionClosedException:
-            return -1
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            return int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-    return None
 
 
 def post_internally(container: str, slug: str, user_id: int, body: str) -> int:
