@@ -7,7 +7,9 @@ import pytest
 
 # The upload form checks its token too, but only once logged in (it reads the
 # token from the body as it streams): services/web/tests/integration/test_files.py.
-@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/logout", "/rooms"])
+@pytest.mark.parametrize(
+    "path", ["/auth/login", "/auth/register", "/auth/logout", "/rooms", "/rooms/general/messages"]
+)
 def test_post_without_token_is_400(csrf_client, path):
     response = csrf_client.post(path, data={"username": "someone", "password": "long enough"})
     assert response.status_code == 400

@@ -23,7 +23,9 @@ def test_login_required_redirects_with_next(client, path, expected):
     assert response.headers["Location"] == expected
 
 
-@pytest.mark.parametrize("method_path", [("post", "/rooms"), ("post", "/rooms/general/files")])
+@pytest.mark.parametrize(
+    "method_path", [("post", "/rooms"), ("post", "/rooms/general/files"), ("post", "/rooms/general/messages")]
+)
 def test_login_required_guards_forms_too(client, method_path):
     method, path = method_path
     response = getattr(client, method)(path)

@@ -1,8 +1,28 @@
-// Live chat for a room page: WebSocket with reconnect, catch-up after a gap,
-// and a de-duplicated, id-ordered message list. Everything from the network is
-// written with textContent, never as HTML. The page passes its data in data-*.
+// Every page's times in the reader's zone; on a room page, the live chat:
+// WebSocket with reconnect, catch-up after a gap, and a de-duplicated,
+// id-ordered message list. Everything from the network is written with
+// textContent and DOM nodes, never as HTML. The page passes its data in data-*.
 (function () {
   "use strict";
+
+  // The server writes UTC ("14:03 UTC"); the reader gets their own zone, named.
+  var CLOCK = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  var TODAY = new Intl.DateTimeFormat([], CLOCK);
+  var THIS_YEAR = new Intl.DateTimeFormat([], Object.assign({ day: "numeric", month: "short" }, CLOCK));
+  var OTHER_YEAR = new Intl.DateTimeFormat([], Object.assign({ day: "numeric", month: "short", year: "numeric" }, CLOCK));
+  var FULL = new Intl.DateTimeFormat([], { dateStyle: "full", timeStyle: "long" });
+
+  function localiseTime(el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (isNaN(when)) return;
+    var now = new Date();
+    var format = when.toDateString() === now.toDateString() ? TODAY
+      : when.getFullYear() === now.getFullYear() ? THIS_YEAR : OTHER_YEAR;
+    el.textContent = format.format(when);
+    el.title = FULL.format(when);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), localiseTime);
 
   var root = document.getElementById("chat");
   if (!root) return;
@@ -16,9 +36,11 @@
   var scroller = list.parentElement;
   var statusEl = document.getElementById("chat-status");
   var presenceEl = document.getElementById("presence");
+  var presenceNews = document.getElementById("presence-news");
   var errorEl = document.getElementById("chat-error");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-body");
+  var hint = document.getElementById("chat-hint");
 
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_CAP_MS = 15000;
@@ -28,6 +50,7 @@
   var seen = new Set();       // message ids on screen
   var lastId = Number(root.dataset.lastId) || 0;
   var outbox = new Map();     // client_id -> body, until the server echoes it
+  var present = null;         // who the last presence frame listed (null before the first)
   var socket = null;
   var attempt = 0;
   var pingTimer = null;
@@ -36,8 +59,12 @@
   Array.prototype.forEach.call(list.children, function (item) {
     seen.add(Number(item.dataset.id));
   });
-  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), localiseTime);
   scrollToEnd(true);
+
+  // Enter sends only here, so the hint is only shown (and described) here.
+  hint.hidden = false;
+  input.setAttribute("aria-describedby",
+    ((input.getAttribute("aria-describedby") || "") + " chat-hint").trim());
 
   function setStatus(state, text) {
     statusEl.dataset.state = state;
@@ -47,18 +74,6 @@
   function showError(text) {
     errorEl.textContent = text;
     errorEl.classList.toggle("is-hidden", !text);
-  }
-
-  function localiseTime(el) {
-    var when = new Date(el.getAttribute("datetime"));
-    if (isNaN(when)) return;
-    var now = new Date();
-    var options = { hour: "2-digit", minute: "2-digit" };
-    if (when.toDateString() !== now.toDateString()) {
-      options.day = "numeric";
-      options.month = "short";
-    }
-    el.textContent = when.toLocaleString([], options);
   }
 
   function randomId() {
@@ -77,18 +92,47 @@
     if (force || nearBottom()) scroller.scrollTop = scroller.scrollHeight;
   }
 
-  // The body as text, with each /files/<id> made a link (built with DOM calls).
+  // The same links as the server's linkify filter (web/templating.py): http and
+  // https URLs, and /files/<id>; everything else stays text.
+  var LINK = /(https?:\/\/)[^\s<>"'`]+|\/files\/([0-9]+)\b/g;
+  var TRAILING = ".,;:!?)]}";
+
+  function count(text, char) {
+    return text.split(char).length - 1;
+  }
+
+  // Sentence punctuation after a URL is not part of it, nor a ")" it never opened.
+  function linkEnd(url) {
+    var end = url.length;
+    while (end && TRAILING.indexOf(url[end - 1]) !== -1) {
+      var head = url.slice(0, end);
+      if (url[end - 1] === ")" && count(head, "(") >= count(head, ")")) break;
+      end -= 1;
+    }
+    return end;
+  }
+
+  // The body as text nodes and anchors built with DOM calls, never parsed as HTML.
   function renderBody(target, body) {
-    var pattern = /\/files\/(\d+)\b/g;
     var last = 0;
     var match;
-    while ((match = pattern.exec(body)) !== null) {
-      target.appendChild(document.createTextNode(body.slice(last, match.index)));
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(body)) !== null) {
+      var start = match.index;
+      var end = LINK.lastIndex;
       var link = document.createElement("a");
-      link.href = filesPrefix + match[1];
-      link.textContent = match[0];
+      if (match[1]) {
+        end = start + linkEnd(match[0]);
+        if (end - start <= match[1].length) continue;
+        link.href = body.slice(start, end);
+        link.rel = "noopener nofollow ugc";
+      } else {
+        link.href = filesPrefix + match[2];
+      }
+      link.textContent = body.slice(start, end);
+      target.appendChild(document.createTextNode(body.slice(last, start)));
       target.appendChild(link);
-      last = pattern.lastIndex;
+      last = end;
     }
     target.appendChild(document.createTextNode(body.slice(last)));
   }
@@ -144,7 +188,26 @@
     scrollToEnd(stick);
   }
 
+  function names(list) {
+    return list.length <= 3 ? list.join(", ") : list.length + " people";
+  }
+
+  // One short sentence for the live region ("alice joined"), never the whole list.
+  function announcePresence(users) {
+    var now = new Set(users);
+    var before = present;
+    present = now;
+    if (before === null) return;
+    var joined = users.filter(function (name) { return !before.has(name) && name !== me; });
+    var left = Array.from(before).filter(function (name) { return !now.has(name) && name !== me; });
+    var news = [];
+    if (joined.length) news.push(names(joined) + " joined");
+    if (left.length) news.push(names(left) + " left");
+    if (news.length) presenceNews.textContent = news.join(", ") + ".";
+  }
+
   function showPresence(users) {
+    announcePresence(users);
     presenceEl.textContent = "";
     var label = document.createElement("span");
     label.textContent = users.length === 1 ? "1 here:" : users.length + " here:";
