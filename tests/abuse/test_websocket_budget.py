@@ -179,7 +179,7 @@ def test_ten_sockets_and_http_posts_of_one_account_store_no_more_than_its_budget
     assert most <= BUDGET.amount, f"{most} messages stored within {WINDOW - SLACK} s; the budget is {BUDGET}"
 
 
-def test_an_upload_is_announced_even_when_the_account_budget_is_spent(base_url, sharing_attacker):
+def test_a_spent_budget_refuses_the_message_form_but_an_upload_is_still_announced(base_url, sharing_attacker):
     client = sharing_attacker
     slug = new_room(base_url, client)
     enough = min(CONFIG.WS_SOCKETS_PER_ACCOUNT_ROOM, BUDGET.amount // FRAMES_PER_SOCKET + 1)
@@ -190,6 +190,17 @@ def test_an_upload_is_announced_even_when_the_account_budget_is_spent(base_url, 
     refused = [frame for one in floods for frame in one.refused.values()]
     assert any(frame["code"] == "rate_limited" for frame in refused), "the budget is spent"
     room_page = client.get(f"{base_url}/rooms/{slug}", timeout=10)
+    # The message form without JavaScript draws on the same budget.
+    form = client.post(
+        f"{base_url}/rooms/{slug}/messages",
+        data={"csrf_token": CSRF.search(room_page.text).group(1), "client_id": "form-1", "body": "one more"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert form.status_code == 429, form.text[:500]
+    assert "Slow down a little" in form.text
+    assert int(form.headers["Retry-After"]) >= 1
+    assert not any(m["client_id"] == "form-1" for m in stored_messages(base_url, client, slug))
     uploaded = client.post(
         f"{base_url}/rooms/{slug}/files",
         data={"csrf_token": CSRF.search(room_page.text).group(1)},
