@@ -36,8 +36,9 @@ def new_context(browser: Browser):
     """Make as many separate users (contexts) as a test needs; all are closed afterwards."""
     contexts: list[BrowserContext] = []
 
-    def make(viewport=DESKTOP) -> BrowserContext:
-        context = browser.new_context(base_url=BASE_URL, viewport=viewport, accept_downloads=True)
+    def make(viewport=DESKTOP, **options) -> BrowserContext:
+        """``options`` are Playwright's (``java_script_enabled``, ``timezone_id``, ...)."""
+        context = browser.new_context(base_url=BASE_URL, viewport=viewport, accept_downloads=True, **options)
         contexts.append(context)
         return context
 
