@@ -79,10 +79,12 @@ def human_size(size: float) -> str:
 def _link_end(url: str) -> int:
     """Where a matched URL really ends: sentence punctuation after it is not
     part of it, nor a closing parenthesis it never opened."""
-    end = len(url)
+    end, opened, closed = len(url), url.count("("), url.count(")")
     while end and url[end - 1] in TRAILING:
-        if url[end - 1] == ")" and url.count("(", 0, end) >= url.count(")", 0, end):
-            break
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
         end -= 1
     return end
 

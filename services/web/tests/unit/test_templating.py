@@ -59,6 +59,8 @@ URL_ANCHOR = '<a href="{0}" rel="noopener nofollow ugc">{0}</a>'
             URL_ANCHOR.format("http://en.wikipedia.org/wiki/Flask_(web)"),
         ),
         ("https://example.com/files/3", URL_ANCHOR.format("https://example.com/files/3")),
+        ("(see http://a.example/b(c)).", "(see " + URL_ANCHOR.format("http://a.example/b(c)") + ")."),
+        ("http://a.example/" + ")" * 50, URL_ANCHOR.format("http://a.example/") + ")" * 50),
     ],
 )
 def test_linkify_makes_http_and_https_urls_anchors(app, body, expected):

@@ -104,9 +104,13 @@
   // Sentence punctuation after a URL is not part of it, nor a ")" it never opened.
   function linkEnd(url) {
     var end = url.length;
+    var opened = count(url, "(");
+    var closed = count(url, ")");
     while (end && TRAILING.indexOf(url[end - 1]) !== -1) {
-      var head = url.slice(0, end);
-      if (url[end - 1] === ")" && count(head, "(") >= count(head, ")")) break;
+      if (url[end - 1] === ")") {
+        if (opened >= closed) break;
+        closed -= 1;
+      }
       end -= 1;
     }
     return end;
