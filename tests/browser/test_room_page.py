@@ -24,10 +24,11 @@ def test_without_javascript_the_form_posts_and_the_message_appears_after_the_red
 def test_new_messages_are_a_polite_log_and_presence_changes_one_short_sentence(new_context, helpers):
     alice = new_context(timezone_id="America/New_York", locale="en-US").new_page()
     bob = new_context().new_page()
-    helpers["register"](alice)
+    alice_name = helpers["register"](alice)
     bob_name = helpers["register"](bob)
     room = helpers["create_room"](alice)
     helpers["wait_live"](alice)
+    expect(alice.locator("#presence")).to_contain_text(alice_name)  # the first list: announced to nobody
     log = alice.get_by_role("log", name="Messages")
     expect(log).to_have_attribute("aria-live", "polite")
     assert alice.locator("#presence").get_attribute("aria-live") is None, "the list itself is not announced"
