@@ -32,6 +32,8 @@ PAIRS = [
     ],
     ("text", "invalid-bg", TEXT),
     ("accent", "accent-soft", TEXT),  # a room card's "#", ghost buttons on hover
+    ("text", "accent-soft", TEXT),  # the home page's file message
+    ("success", "surface", TEXT),  # the home page's "typing"
     ("accent-strong", "accent-soft", TEXT),  # info flashes
     ("accent-strong", "surface", TEXT),  # links on hover
     ("on-fill", "accent-fill", TEXT),  # buttons, the brand mark
