@@ -154,13 +154,13 @@ def test_the_quota_is_a_413_with_what_is_left(user, room, database):
     )
     response = upload(user, room, "one too many.bin", b"x" * 101)
     assert response.status_code == 413
-    assert "This file does not fit in your file storage: 100 bytes of 100.0 MiB left." in html.unescape(
+    assert "This file does not fit in your file storage: 100 bytes of 100 MiB left." in html.unescape(
         response.text
     )
     assert upload(user, room, "just fits.bin", b"x" * 100).status_code == 302
     full = upload(user, room, "no room.bin", b"x")
     assert full.status_code == 413
-    assert "You have used all 100.0 MiB of your file storage." in html.unescape(full.text)
+    assert "You have used all 100 MiB of your file storage." in html.unescape(full.text)
     assert query(database, "SELECT bytes FROM storage_usage WHERE user_id = %s", user_id)[0]["bytes"] == quota
 
 
